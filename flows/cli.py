@@ -1,0 +1,198 @@
+"""The ``toms-rpa`` command line: the one place where toolkit, flows and mock portal meet."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flows.optout.run import EXIT_STOPPED, RunResult, run_optout
+from rpa.errors import InputError, RunStopped
+from rpa.logs import setup_logging
+from rpa.settings import Settings, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("toms-rpa")
+
+EXIT_INPUT = 2
+SAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "fixtures" / "rosters" / "sample.csv"
+DEMO_USER = "lea.coordinator@example.org"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the bundled mock portal's published demo logon
+DEMO_ROLE = "LEA CAASPP Coordinator"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toms-rpa",
+        description="Apply parent/guardian opt-outs in TOMS from a roster, verified.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log lines")
+    parser.add_argument("--state-dir", type=Path, help="overrides TOMS_STATE_DIR")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    portal = sub.add_parser("portal", help="run the bundled mock TOMS portal", add_help=False)
+    portal.add_argument("args", nargs=argparse.REMAINDER)
+
+    demo = sub.add_parser(
+        "demo", help="start the bundled portal and apply the sample roster to it"
+    )
+    demo.add_argument("--roster", type=Path, default=SAMPLE_ROSTER)
+    demo.add_argument("--workers", type=int)
+    demo.add_argument(
+        "--keep-open", action="store_true", help="keep the portal running after the run"
+    )
+
+    optout = sub.add_parser("optout", help="bulk parent/guardian opt-outs")
+    osub = optout.add_subparsers(dest="action", required=True)
+    plan = osub.add_parser("plan", help="read each student's state and write the plan")
+    plan.add_argument("roster", type=Path)
+    plan.add_argument("--workers", type=int)
+    apply = osub.add_parser("apply", help="set the condition codes and read them back")
+    apply.add_argument("roster", type=Path)
+    apply.add_argument("--workers", type=int)
+    apply.add_argument("--resume", metavar="RUN", help="continue this earlier run")
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    if args.state_dir is not None:
+        overrides["state_dir"] = args.state_dir
+    if getattr(args, "workers", None):
+        overrides["workers"] = args.workers
+    return load_settings(**overrides)
+
+
+def _print_result(result: RunResult, *, kind: str) -> None:
+    print()
+    print(f"Run {result.run_id}: {sum(result.counts.values())} rows in {result.elapsed_s:.1f} s")
+    for status, count in sorted(result.counts.items()):
+        print(f"  {status:<12} {count}")
+    if result.stopped:
+        print(f"The run stopped: {result.stopped}")
+        print(f"Fix the cause, then resume with: toms-rpa optout {kind} ROSTER --resume "
+              f"{result.run_id}")
+    print(f"Report:  {result.run_dir / 'report.html'}")
+    print(f"Results: {result.run_dir / 'results.csv'}")
+
+
+def _optout(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _logging(args, settings)
+    result = run_optout(
+        settings, args.roster, kind=args.action, resume=getattr(args, "resume", None)
+    )
+    _print_result(result, kind=args.action)
+    return result.exit_code
+
+
+def _logging(args: argparse.Namespace, settings: Settings) -> None:
+    setup_logging(
+        verbose=args.verbose,
+        log_dir=settings.state_dir / "logs",
+        secrets=[settings.password.get_secret_value()],
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _mock_portal(extra: Sequence[str] = ()) -> Iterator[str]:
+    """The bundled portal in a process of its own (it would compete for our CPU otherwise)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mock_portal", "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RunStopped(f"the bundled portal exited with status {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    raise RunStopped("the bundled portal did not start within 30 s") from None
+                time.sleep(0.1)  # polling a process that is starting: nothing to wait on
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    base = _settings(args)
+    with _mock_portal() as url:
+        settings = _settings(
+            args,
+            portal_url=url,
+            username=DEMO_USER,
+            password=DEMO_PASSWORD,
+            role=DEMO_ROLE,
+            email_code_command=f"{sys.executable} -m mock_portal.outbox {url} {DEMO_USER}",
+            state_dir=base.state_dir / "demo",
+        )
+        _logging(args, settings)
+        print(f"The bundled TOMS portal is running at {url}")
+        print(f"Demo logon: {DEMO_USER} / {DEMO_PASSWORD} (role: {DEMO_ROLE})")
+        print(f"Applying the sample roster {args.roster} with {settings.workers} workers...")
+        result = run_optout(settings, args.roster, kind="apply", new_run=True)
+        _print_result(result, kind="apply")
+        blocked = result.counts.get("blocked", 0)
+        if blocked:
+            print(f"{blocked} rows were blocked on purpose: the sample roster holds a few rows "
+                  "of each kind a coordinator must look at. The report says why for each.")
+        if args.keep_open:
+            print(f"The portal stays open at {url}; press Ctrl+C to stop it.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return EXIT_STOPPED if result.stopped else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "portal":
+        from mock_portal.cli import main as portal_main
+
+        return portal_main(args.args)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _optout(args)
+    except InputError as err:
+        print(f"toms-rpa: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except RunStopped as err:
+        print(f"toms-rpa: stopped: {err}", file=sys.stderr)
+        return EXIT_STOPPED
+    except KeyboardInterrupt:
+        print("toms-rpa: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""The bulk opt-out: roster in, verified condition codes out (plan, apply, resume, report)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from flows.optout.roster import RosterRow, load_roster, roster_fingerprint
+from flows.optout.worker import ALREADY_SET, APPLIED, BLOCKED, PLANNED, OptOutWorker, row_of
+from flows.session import CodeProvider, TomsSession, email_code_provider
+from rpa.browser import open_browser
+from rpa.errors import InputError, RunStopped
+from rpa.files import private_dir
+from rpa.journal import Item, Journal
+from rpa.lock import run_lock
+from rpa.progress import RunProgress
+from rpa.report import write_report_html, write_results_csv, write_summary_json
+from rpa.runner import FAILED, Outcome, RunPolicy, run_queue
+from rpa.settings import Settings
+
+__all__ = ["EXIT_BLOCKED", "EXIT_OK", "EXIT_STOPPED", "RunResult", "run_optout"]
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["apply", "plan"]
+
+EXIT_OK, EXIT_BLOCKED, EXIT_INPUT, EXIT_STOPPED = 0, 1, 2, 3
+RESULT_COLUMNS = (
+    "row", "ssid", "name", "test", "code", "status", "reason", "code_before", "code_after",
+    "time", "evidence",
+)
+COLUMN_LABELS = {
+    "row": "Row", "ssid": "SSID", "name": "Name in TOMS", "test": "Test", "code": "Code",
+    "status": "Status", "reason": "Reason", "code_before": "Code before",
+    "code_after": "Code after", "time": "Time (UTC)", "evidence": "Evidence",
+}
+ATTENTION = (BLOCKED, FAILED, "pending", "in progress")
+
+
+@dataclass
+class RunResult:
+    """What a run did, and where its report is."""
+
+    run_id: str
+    run_dir: Path
+    counts: dict[str, int]
+    exit_code: int
+    stopped: str | None
+    elapsed_s: float
+    rows_per_s: float
+    p50_s: float
+    p95_s: float
+
+
+def _new_run_id(kind: Kind) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{kind}-{stamp}-{secrets.token_hex(2)}"
+
+
+def _open_run(
+    journal: Journal, kind: Kind, rows: Sequence[RosterRow], roster: Path, resume: str | None,
+    workers: int, *, new_run: bool = False,
+) -> str:
+    fingerprint = roster_fingerprint(rows)
+    if resume:
+        info = journal.run_info(resume)
+        if info is None:
+            raise InputError(f"There is no run {resume!r} in this state directory")
+        if info["fingerprint"] != fingerprint:
+            raise InputError(
+                f"Run {resume} was made from a different roster; give the same roster file"
+            )
+        journal.recover(resume)
+        return resume
+    earlier = None if new_run else journal.unfinished_run(kind=kind, fingerprint=fingerprint)
+    if earlier:
+        log.info("Resuming the unfinished run %s of this roster", earlier)
+        journal.recover(earlier)
+        return earlier
+    run_id = _new_run_id(kind)
+    items = [(row.ssid, dataclasses.asdict(row)) for row in rows]
+    journal.create_run(
+        run_id, kind=kind, fingerprint=fingerprint, source=str(roster),
+        items=items, meta={"workers": workers},
+    )
+    return run_id
+
+
+async def _work(
+    settings: Settings, journal: Journal, run_id: str, run_dir: Path, *, kind: Kind,
+    workers: int, code_provider: CodeProvider, progress: RunProgress, policy: RunPolicy,
+) -> tuple[str | None, list[float]]:
+    async with open_browser(settings) as browser:
+        session = TomsSession(
+            browser, settings, state_path=settings.state_dir / "browser-state.json",
+            code_provider=code_provider,
+        )
+        await session.start()
+        pending = sum(1 for i in journal.items(run_id) if not i.done)
+        count = max(1, min(workers, pending))
+        started = await asyncio.gather(*(
+            OptOutWorker.start(session, settings, dry_run=kind == "plan", run_dir=run_dir)
+            for _ in range(count)
+        ))
+        stopped = None
+        durations: list[float] = []
+
+        def on_outcomes(outcomes: Sequence[Outcome]) -> None:
+            progress.advance([o.status for o in outcomes])
+
+        try:
+            stats = await run_queue(
+                journal, run_id, started, evidence_dir=run_dir / "rows", policy=policy,
+                on_outcomes=on_outcomes,
+            )
+            durations = stats.durations
+        except RunStopped as err:
+            stopped = str(err)
+        finally:
+            await asyncio.gather(*(w.close() for w in started), return_exceptions=True)
+    return stopped, durations
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _result_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        row = row_of(item)
+        base = {
+            "ssid": row.ssid,
+            "name": item.result.get("name", ""),
+            "test": row.test,
+            "code": row.code,
+            "status": item.status,
+            "reason": item.reason,
+            "code_before": item.result.get("code_before", ""),
+            "code_after": item.result.get("code_after", ""),
+            "time": datetime.fromtimestamp(item.updated, UTC).isoformat(timespec="seconds"),
+            "evidence": item.result.get("evidence", ""),
+        }
+        for number in (row.row, *row.duplicate_rows):
+            out.append({"row": number, **base})
+    return sorted(out, key=lambda r: int(r["row"]))
+
+
+def write_outputs(
+    journal: Journal, run_id: str, run_dir: Path, *, kind: Kind, roster: Path,
+    settings: Settings, started: float, result: RunResult,
+) -> None:
+    """results.csv, summary.json and report.html, all private to the user."""
+    rows = _result_rows(journal.items(run_id))
+    counts = Counter(str(r["status"]) for r in rows)
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "kind": kind,
+        "roster": str(roster),
+        "portal": str(settings.portal_url),
+        "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(result.elapsed_s, 2),
+        "rows": len(rows),
+        "counts": dict(counts),
+        "exit_code": result.exit_code,
+        "stopped": result.stopped,
+        "rows_per_s": round(result.rows_per_s, 3),
+        "p50_s": round(result.p50_s, 3),
+        "p95_s": round(result.p95_s, 3),
+        "workers": settings.workers,
+    }
+    write_results_csv(run_dir / "results.csv", rows, RESULT_COLUMNS)
+    write_summary_json(run_dir / "summary.json", summary)
+    title = "TOMS opt-out plan" if kind == "plan" else "TOMS opt-out run"
+    write_report_html(
+        run_dir / "report.html", title=title, summary=summary, counts=dict(counts),
+        rows=rows, columns=RESULT_COLUMNS, attention_statuses=ATTENTION,
+        link_column="evidence",
+        column_labels=COLUMN_LABELS,
+    )
+
+
+def run_optout(
+    settings: Settings,
+    roster: Path,
+    *,
+    kind: Kind = "apply",
+    resume: str | None = None,
+    code_provider: CodeProvider | None = None,
+    policy: RunPolicy | None = None,
+    new_run: bool = False,
+) -> RunResult:
+    """Plan or apply a roster; raises :class:`InputError` (nothing done) on bad input."""
+    rows = load_roster(roster)
+    settings.require_credentials()
+    state_dir = private_dir(settings.state_dir)
+    with run_lock(state_dir):
+        journal = Journal(state_dir / "journal.sqlite3")
+        try:
+            run_id = _open_run(
+                journal, kind, rows, roster, resume, settings.workers, new_run=new_run
+            )
+            run_dir = private_dir(state_dir / "runs" / run_id)
+            items = journal.items(run_id)
+            done = sum(1 for i in items if i.done)
+            started = time.time()
+            log.info(
+                "Run %s: %d rows, %d already done, %d workers",
+                run_id, len(items), done, settings.workers,
+            )
+            with RunProgress(len(items), done=done) as progress:
+                stopped, durations = asyncio.run(_work(
+                    settings, journal, run_id, run_dir, kind=kind, workers=settings.workers,
+                    code_provider=code_provider or email_code_provider(settings),
+                    progress=progress, policy=policy or RunPolicy(),
+                ))
+            elapsed = time.time() - started
+            counts = journal.counts(run_id)
+            if stopped is None:
+                journal.finish_run(run_id)
+            ok = {APPLIED, ALREADY_SET, PLANNED}
+            if stopped is not None:
+                exit_code = EXIT_STOPPED
+            elif set(counts) <= ok:
+                exit_code = EXIT_OK
+            else:
+                exit_code = EXIT_BLOCKED
+            per_group = [d for d in durations if d > 0]
+            result = RunResult(
+                run_id=run_id, run_dir=run_dir, counts=counts, exit_code=exit_code,
+                stopped=stopped, elapsed_s=elapsed,
+                rows_per_s=progress.rate,
+                p50_s=_percentile(per_group, 0.5), p95_s=_percentile(per_group, 0.95),
+            )
+            write_outputs(
+                journal, run_id, run_dir, kind=kind, roster=roster, settings=settings,
+                started=started, result=result,
+            )
+            return result
+        finally:
+            journal.close()

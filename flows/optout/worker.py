@@ -1,0 +1,265 @@
+"""One browser context applying opt-outs, student by student, as the guide describes."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page
+
+from flows.optout.roster import RosterRow
+from flows.pages.portal import Landing, MyTomsHome
+from flows.pages.students import Assignment, StudentSearch, TestAssignments
+from flows.session import TomsSession, enter_toms
+from rpa.errors import SessionExpired, SystemFailure
+from rpa.files import private_dir
+from rpa.journal import Item
+from rpa.runner import FAILED, Outcome, StepRecorder
+from rpa.settings import Settings
+
+__all__ = ["ALREADY_SET", "APPLIED", "BLOCKED", "PLANNED", "OptOutWorker", "row_of"]
+
+log = logging.getLogger(__name__)
+
+APPLIED = "applied"
+ALREADY_SET = "already set"
+BLOCKED = "blocked"
+PLANNED = "set"
+
+STEP_STAGING = "staging"
+STEP_SAVING = "saving"
+
+
+def row_of(item: Item) -> RosterRow:
+    """The roster row an item was made from."""
+    data = dict(item.payload)
+    data["duplicate_rows"] = tuple(data.get("duplicate_rows", ()))
+    return RosterRow(**data)
+
+
+def _norm(text: str) -> str:
+    """Names compared as a person would: case, accents and spacing do not matter."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().replace(",", " ").split())
+
+
+def name_matches(row: RosterRow, shown: str) -> bool:
+    """Whether the roster's names (where given) match the name TOMS shows ("LAST, FIRST")."""
+    last, _, first = shown.partition(",")
+    if row.last_name and _norm(row.last_name) != _norm(last):
+        return False
+    return not (row.first_name and _norm(row.first_name) != _norm(first))
+
+
+def _find(assignments: Sequence[Assignment], test: str) -> Assignment | None:
+    for assignment in assignments:
+        if _norm(assignment.test) == _norm(test):
+            return assignment
+    return None
+
+
+class OptOutWorker:
+    """Applies (or, when planning, only reads) the condition codes of one student at a time."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        page: Page,
+        session: TomsSession,
+        settings: Settings,
+        *,
+        dry_run: bool,
+        run_dir: Path,
+    ) -> None:
+        self.context = context
+        self.page = page
+        self.session = session
+        self.settings = settings
+        self.dry_run = dry_run
+        self.run_dir = run_dir
+        self.timeout = settings.timeout_ms
+        self.generation = session.generation
+        self.tracing = settings.trace != "off"
+        self._chunk_open = False
+        self._fresh_search = False
+
+    @classmethod
+    async def start(
+        cls, session: TomsSession, settings: Settings, *, dry_run: bool, run_dir: Path
+    ) -> OptOutWorker:
+        """Open a context with the shared logon and go to the student search."""
+        context = await session.new_context()
+        if settings.trace != "off":
+            await context.tracing.start(screenshots=True, snapshots=True)
+        page = await context.new_page()
+        worker = cls(context, page, session, settings, dry_run=dry_run, run_dir=run_dir)
+        await worker.recover()
+        return worker
+
+    async def close(self) -> None:
+        """Close the context (and drop any unsaved trace)."""
+        await self.context.close()
+
+    # The runner's Worker protocol ----------------------------------------------------------
+
+    async def recover(self, attempts: int = 3) -> None:
+        """From the portal home page to the student search, logging on again if needed."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._recover_once()
+                return
+            except SystemFailure as err:
+                if attempt == attempts:
+                    raise
+                log.info("Getting back to the student search failed (%s); again", err)
+
+    async def _recover_once(self) -> None:
+        self._fresh_search = False
+        where = await enter_toms(self.page, self.settings)
+        if where == Landing.LOGON:
+            self.generation = await self.session.renew(self.context, self.generation)
+            where = await enter_toms(self.page, self.settings)
+            if where == Landing.LOGON:
+                raise SessionExpired("TOMS asked to log on again right after a fresh logon")
+        await MyTomsHome(self.page, timeout_ms=self.timeout).open_students()
+        self._fresh_search = True
+
+    async def keep_evidence(self, folder: Path) -> list[Path]:
+        """A screenshot and the trace of the failed attempt, in ``folder`` (mode 0700)."""
+        private_dir(folder)
+        files = []
+        shot = folder / "screenshot.png"
+        if self.settings.screenshot != "off":
+            await self.page.screenshot(path=shot, full_page=True)
+            shot.chmod(0o600)
+            files.append(shot)
+        if self._chunk_open:
+            trace = folder / "trace.zip"
+            await self.context.tracing.stop_chunk(path=trace)
+            self._chunk_open = False
+            trace.chmod(0o600)
+            files.append(trace)
+        return files
+
+    async def discard_evidence(self) -> None:
+        """Drop the trace of a group that went well."""
+        if self._chunk_open:
+            await self.context.tracing.stop_chunk()
+            self._chunk_open = False
+
+    async def process(self, items: Sequence[Item], record_step: StepRecorder) -> list[Outcome]:
+        """Read the student's assignments and set the codes the rows ask for."""
+        if self.tracing and not self._chunk_open:
+            await self.context.tracing.start_chunk()
+            self._chunk_open = True
+        rows = [row_of(i) for i in items]
+        ssid = rows[0].ssid
+        search = StudentSearch(self.page, timeout_ms=self.timeout)
+        if not self._fresh_search:
+            await search.open()
+        self._fresh_search = False
+        found = [r for r in await search.search_ssid(ssid) if r.ssid == ssid]
+        if not found:
+            return await self._blocked(
+                items, rows, f"not found: TOMS has no student with SSID {ssid} in your "
+                "organizations", {}
+            )
+        student = found[0]
+        facts: dict[str, Any] = {"name": student.name, "school": student.school}
+        mismatched = [r for r in rows if not name_matches(r, student.name)]
+        if mismatched:
+            given = f"{rows[0].last_name}, {rows[0].first_name}".strip(", ")
+            return await self._blocked(
+                items, rows, f"name mismatch: the roster says {given!r}, TOMS shows "
+                f"{student.name!r} for SSID {ssid}", facts
+            )
+        profile = await search.open_student(ssid)
+        page = await profile.open_test_assignments()
+        _, assignments = await page.read()
+
+        outcomes: list[Outcome] = []
+        to_set: list[tuple[Item, RosterRow]] = []
+        for item, row in zip(items, rows, strict=True):
+            current = _find(assignments, row.test)
+            result = dict(facts, code_before=current.code if current else "")
+            if current is None:
+                outcomes.append(Outcome(item, BLOCKED, f"test not assigned: {row.test}", result))
+            elif current.code == row.code:
+                confirmed = item.step == STEP_SAVING
+                status = APPLIED if confirmed else ALREADY_SET
+                reason = "saved by an earlier attempt; confirmed on re-read" if confirmed else ""
+                if confirmed:
+                    result["code_before"] = ""
+                outcomes.append(Outcome(item, status, reason, dict(result, code_after=row.code)))
+            elif current.code:
+                outcomes.append(Outcome(
+                    item, BLOCKED, f"another code already set: {current.code}", result
+                ))
+            elif not current.can_set_code:
+                outcomes.append(Outcome(
+                    item, BLOCKED,
+                    f"test submitted: COND. CODE is not available ({current.status})", result,
+                ))
+            else:
+                to_set.append((item, row))
+        if to_set and self.dry_run:
+            outcomes += [Outcome(i, PLANNED, "", dict(facts, code_before="")) for i, _ in to_set]
+        elif to_set:
+            outcomes += await self._apply(page, to_set, record_step, facts)
+        if any(o.status == BLOCKED for o in outcomes):
+            await self._screenshot_blocked(outcomes)
+        return sorted(outcomes, key=lambda o: o.item.item_id)
+
+    async def _apply(
+        self,
+        page: TestAssignments,
+        to_set: list[tuple[Item, RosterRow]],
+        record_step: StepRecorder,
+        facts: dict[str, Any],
+    ) -> list[Outcome]:
+        items = [i for i, _ in to_set]
+        record_step(items, STEP_STAGING)
+        for _, row in to_set:
+            await page.stage_code(row.test, row.code)
+        # Recorded before the click: if we die now, the next attempt knows a save may have
+        # gone through and re-reads before doing anything.
+        record_step(items, STEP_SAVING)
+        await page.save()
+        _, after = await page.read()
+        outcomes = []
+        for item, row in to_set:
+            current = _find(after, row.test)
+            code_after = current.code if current else ""
+            result = dict(facts, code_before="", code_after=code_after)
+            if code_after == row.code:
+                outcomes.append(Outcome(item, APPLIED, "", result))
+            else:
+                outcomes.append(Outcome(
+                    item, FAILED,
+                    f"saved, but TOMS shows {code_after or 'no code'} when read back", result,
+                ))
+        return outcomes
+
+    async def _blocked(
+        self, items: Sequence[Item], rows: Sequence[RosterRow], reason: str,
+        facts: dict[str, Any],
+    ) -> list[Outcome]:
+        outcomes = [Outcome(i, BLOCKED, reason, dict(facts)) for i in items]
+        await self._screenshot_blocked(outcomes)
+        return outcomes
+
+    async def _screenshot_blocked(self, outcomes: Sequence[Outcome]) -> None:
+        if self.settings.screenshot == "off":
+            return
+        blocked = [o for o in outcomes if o.status == BLOCKED]
+        first = row_of(blocked[0].item).row
+        folder = private_dir(self.run_dir / "rows" / f"row-{first:05d}")
+        shot = folder / "screenshot.png"
+        await self.page.screenshot(path=shot, full_page=True)
+        shot.chmod(0o600)
+        for outcome in blocked:
+            outcome.result["evidence"] = str(shot.relative_to(self.run_dir))

@@ -1,0 +1,110 @@
+"""What every TOMS page object shares: the content frame, and telling pages apart.
+
+A person knows at a glance whether the page in front of them is the one they expected, an
+error page, or the logon page after their session ended. :func:`arrive` does the same: it waits
+until one of those is visible and raises the matching system failure for the last two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+
+from playwright.async_api import FrameLocator, Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from rpa.errors import PortalUnavailable, SessionExpired
+
+__all__ = ["ERROR_TEXT", "EXPIRED_TEXT", "arrive", "content_frame", "wait_for_any"]
+
+# The real TOMS shows each tab inside an iframe named theFrame.
+CONTENT_FRAME = 'iframe[name="theFrame"]'
+ERROR_TEXT = re.compile(
+    r"internal server error|service unavailable|temporarily unavailable|an error has occurred",
+    re.IGNORECASE,
+)
+EXPIRED_TEXT = re.compile(r"session has expired", re.IGNORECASE)
+LOGON_BUTTON = "Secure Logon"
+
+
+def content_frame(page: Page) -> FrameLocator:
+    """The frame in which TOMS shows the current tab."""
+    return page.frame_locator(CONTENT_FRAME)
+
+
+async def wait_for_any(candidates: Mapping[str, Locator], timeout_ms: float) -> str:
+    """Wait until one of the locators is visible and return its key.
+
+    Locators may live in different frames, which ``Locator.or_`` does not allow.
+    """
+    tasks = {
+        asyncio.ensure_future(loc.first.wait_for(state="visible", timeout=timeout_ms)): key
+        for key, loc in candidates.items()
+    }
+    try:
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is None:
+                    return tasks[task]
+        # Every wait timed out: re-raise the first timeout.
+        first = next(iter(tasks))
+        raise first.exception() or TimeoutError("nothing appeared")
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def arrive(
+    page: Page,
+    expected: Mapping[str, Locator],
+    *,
+    timeout_ms: float,
+    where: str,
+    reload_on_error: int = 3,
+) -> str:
+    """Wait for one of the ``expected`` locators; raise on an error page or the logon page.
+
+    ``where`` names the page for messages, e.g. "the search results". An error page that
+    answered a page request is reloaded up to ``reload_on_error`` times, as a person presses
+    Reload; pass 0 after a form that changes something, whose outcome must be re-read instead.
+    """
+    frame = content_frame(page)
+    candidates = dict(expected)
+    candidates["__error"] = page.get_by_role("heading", name=ERROR_TEXT)
+    candidates["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
+    candidates["__expired"] = frame.get_by_text(EXPIRED_TEXT)
+    candidates["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+    reloads = 0
+    while True:
+        try:
+            key = await wait_for_any(candidates, timeout_ms)
+        except (TimeoutError, PlaywrightTimeout):
+            raise PortalUnavailable(
+                f"{where} did not appear within {timeout_ms / 1000:.0f} s"
+            ) from None
+        if key in ("__expired", "__logon"):
+            raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
+        if key not in ("__error", "__frame_error"):
+            return key
+        if reloads >= reload_on_error:
+            raise PortalUnavailable(f"the portal showed an error page instead of {where}")
+        reloads += 1
+        await asyncio.sleep(0.2 * reloads)  # back off before asking again
+        await _reload(page, in_frame=key == "__frame_error", timeout_ms=timeout_ms)
+
+
+async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
+    """Ask again for the page that answered with an error (only ever a page request)."""
+    try:
+        target = page.frame(name="theFrame") if in_frame else None
+        if target is not None:
+            await target.goto(target.url, timeout=timeout_ms)
+        else:
+            await page.reload(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise PortalUnavailable("the portal did not answer a reload") from None

@@ -1,0 +1,231 @@
+"""Steps 5 to 13 of the guide: search, the student profile, and Test Assignments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.async_api import Locator, Page
+
+from flows.pages.base import arrive, content_frame
+from rpa.errors import PortalUnavailable
+
+__all__ = ["Assignment", "SearchResult", "StudentProfile", "StudentSearch", "TestAssignments"]
+
+SAVED_TEXT = re.compile(r"changes have been saved", re.IGNORECASE)
+ASSIGNMENTS_CAPTION = re.compile(r"^\s*Current Active Test Assignments for", re.IGNORECASE)
+
+# Reads a table the way a person reads it: header texts, then each row's cell texts and buttons.
+READ_TABLE_JS = """
+table => {
+  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const rows = Array.from(table.rows);
+  const headRow = rows.find(r => Array.from(r.cells).every(c => c.tagName === 'TH'));
+  const heads = headRow ? Array.from(headRow.cells).map(text) : [];
+  const body = rows.filter(r => r !== headRow).map(r => ({
+    cells: Array.from(r.cells).map(text),
+    buttons: Array.from(r.querySelectorAll('button, [role=button]')).map(b => ({
+      name: text(b),
+      disabled: b.disabled === true || b.getAttribute('aria-disabled') === 'true',
+    })),
+  }));
+  return {caption: table.caption ? text(table.caption) : '', heads, body};
+}
+"""
+
+
+def _column(heads: list[str], name: str, where: str) -> int:
+    for index, head in enumerate(heads):
+        if head.strip().lower() == name.lower():
+            return index
+    raise PortalUnavailable(f"{where} has no column {name!r} (columns: {', '.join(heads)})")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One row of the search results."""
+
+    name: str
+    ssid: str
+    school: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One row of "Current Active Test Assignments"."""
+
+    test: str
+    status: str
+    code: str
+    can_set_code: bool
+
+
+class StudentSearch:
+    """Students > View & Edit Students (steps 5 and 6)."""
+
+    def __init__(self, page: Page, *, timeout_ms: float) -> None:
+        self.page = page
+        self.timeout_ms = timeout_ms
+        frame = content_frame(page)
+        self.frame = frame
+        self.heading = frame.get_by_role("heading", name="Search for Students")
+        self.ssid = frame.get_by_label("SSID", exact=True)
+        self.search_button = frame.get_by_role("button", name="SEARCH", exact=True)
+        self.results = frame.get_by_role("table", name="Search Results")
+        self.no_results = frame.get_by_text("No students found.")
+        self.alert = frame.get_by_role("alert")
+        self.breadcrumb = frame.get_by_role("link", name="View & Edit Students")
+        self.students_tab = page.get_by_role("link", name="Students", exact=True)
+
+    async def open(self) -> StudentSearch:
+        """Show an empty search form, by the breadcrumb when there is one, else the tab."""
+        if await self.breadcrumb.count():
+            await self.breadcrumb.first.click(timeout=self.timeout_ms)
+        else:
+            await self.students_tab.click(timeout=self.timeout_ms)
+        await arrive(
+            self.page, {"search": self.heading}, timeout_ms=self.timeout_ms,
+            where="the student search",
+        )
+        return self
+
+    async def search_ssid(self, ssid: str) -> list[SearchResult]:
+        """Search by SSID (step 5); return the rows found, an empty list when none."""
+        await self.ssid.fill(ssid, timeout=self.timeout_ms)
+        await self.search_button.click(timeout=self.timeout_ms)
+        row = self._row(ssid)
+        key = await arrive(
+            self.page,
+            {"found": row, "none": self.no_results, "alert": self.alert},
+            timeout_ms=self.timeout_ms,
+            where="the search results",
+        )
+        if key == "none":
+            return []
+        if key == "alert":
+            message = (await self.alert.first.inner_text()).strip()
+            raise PortalUnavailable(f"the search was refused: {message}")
+        table = await self.results.evaluate(READ_TABLE_JS)
+        return self._parse(table)
+
+    def _row(self, ssid: str) -> Locator:
+        return self.results.get_by_role("row").filter(
+            has=self.frame.get_by_role("cell", name=ssid, exact=True)
+        )
+
+    @staticmethod
+    def _parse(table: dict[str, Any]) -> list[SearchResult]:
+        heads: list[str] = table["heads"]
+        where = "the search results"
+        name, ssid = _column(heads, "Name", where), _column(heads, "SSID", where)
+        school, grade = _column(heads, "School", where), _column(heads, "Grade", where)
+        results = []
+        for row in table["body"]:
+            cells: list[str] = row["cells"]
+            if len(cells) < len(heads):
+                continue
+            results.append(SearchResult(cells[name], cells[ssid], cells[school], cells[grade]))
+        return results
+
+    async def open_student(self, ssid: str) -> StudentProfile:
+        """Click the magnifying glass next to the student (step 6)."""
+        link = self._row(ssid).get_by_role("link", name=re.compile(r"view", re.IGNORECASE))
+        await link.first.click(timeout=self.timeout_ms)
+        profile = StudentProfile(self.page, timeout_ms=self.timeout_ms)
+        await arrive(
+            self.page, {"profile": profile.assignments_tab}, timeout_ms=self.timeout_ms,
+            where="the student profile",
+        )
+        return profile
+
+
+class StudentProfile:
+    """The Student Profile and its tabs (step 7)."""
+
+    def __init__(self, page: Page, *, timeout_ms: float) -> None:
+        self.page = page
+        self.timeout_ms = timeout_ms
+        self.assignments_tab = content_frame(page).get_by_role("tab", name="Test Assignments")
+
+    async def open_test_assignments(self) -> TestAssignments:
+        """Select the Test Assignments tab."""
+        await self.assignments_tab.click(timeout=self.timeout_ms)
+        assignments = TestAssignments(self.page, timeout_ms=self.timeout_ms)
+        await assignments.wait()
+        return assignments
+
+
+class TestAssignments:
+    """Test Assignments: the table, COND. CODE, its dialog, and the bottom SAVE (8 to 13)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, page: Page, *, timeout_ms: float) -> None:
+        self.page = page
+        self.timeout_ms = timeout_ms
+        frame = content_frame(page)
+        self.frame = frame
+        self.table = frame.get_by_role("table", name=ASSIGNMENTS_CAPTION)
+        self.dialog = frame.get_by_role("dialog", name="Select Condition Code")
+        self.dialog_code = self.dialog.get_by_label(re.compile(r"Select the condition code"))
+        self.dialog_save = self.dialog.get_by_role("button", name="SAVE", exact=True)
+        self.save_button = frame.get_by_role("button", name="SAVE", exact=True)
+        self.saved = frame.get_by_role("status").filter(has_text=SAVED_TEXT)
+        self.alert = frame.get_by_role("alert")
+
+    async def wait(self) -> None:
+        """Wait for the assignments table."""
+        await arrive(
+            self.page, {"table": self.table}, timeout_ms=self.timeout_ms,
+            where="Test Assignments",
+        )
+
+    async def read(self) -> tuple[str, list[Assignment]]:
+        """The student's name as the caption gives it, and every assignment row."""
+        table = await self.table.evaluate(READ_TABLE_JS)
+        heads: list[str] = table["heads"]
+        where = "Current Active Test Assignments"
+        test, status = _column(heads, "Test Program", where), _column(
+            heads, "Test Assignment Status", where
+        )
+        code = _column(heads, "Condition Code", where)
+        rows = []
+        for row in table["body"]:
+            cells: list[str] = row["cells"]
+            if len(cells) < len(heads):
+                continue
+            buttons = [b for b in row["buttons"] if b["name"].upper() == "COND. CODE"]
+            can_set = bool(buttons) and not buttons[0]["disabled"]
+            rows.append(Assignment(cells[test], cells[status], cells[code].strip(), can_set))
+        name = ASSIGNMENTS_CAPTION.sub("", table["caption"]).strip()
+        return name, rows
+
+    def _row(self, test: str) -> Locator:
+        return self.table.get_by_role("row").filter(
+            has=self.frame.get_by_role("cell", name=test, exact=True)
+        )
+
+    async def stage_code(self, test: str, code: str) -> None:
+        """COND. CODE, choose the code, SAVE in the dialog; wait until the table shows it."""
+        row = self._row(test)
+        await row.get_by_role("button", name="COND. CODE").click(timeout=self.timeout_ms)
+        await self.dialog_code.select_option(code, timeout=self.timeout_ms)
+        await self.dialog_save.click(timeout=self.timeout_ms)
+        await row.get_by_role("cell", name=code, exact=True).wait_for(timeout=self.timeout_ms)
+
+    async def save(self) -> None:
+        """The bottom SAVE (step 13): wait for the portal to confirm, or raise."""
+        await self.save_button.click(timeout=self.timeout_ms)
+        key = await arrive(
+            self.page,
+            {"saved": self.saved, "refused": self.alert},
+            timeout_ms=self.timeout_ms,
+            where="the confirmation of the save",
+            reload_on_error=0,
+        )
+        if key == "refused":
+            message = (await self.alert.first.inner_text()).strip()
+            raise PortalUnavailable(f"the portal refused the save: {message}")
+        await self.wait()

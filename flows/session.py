@@ -1,0 +1,189 @@
+"""Logging on to TOMS once, outside any trace, and sharing the logon with every worker.
+
+The logon (username, password, e-mailed code, role) happens in a browser context of its own
+that is never traced or recorded, so the password cannot end up in a trace or screenshot. Its
+storage state, which includes the portal's "remembered browser" cookie, is saved in the state
+directory with mode 0600 and given to each worker's context. A worker whose session ends asks
+for a fresh logon; several workers asking at once cause a single logon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page
+
+from flows.pages.portal import Landing, LogonPage, PortalHome, RoleDialog
+from rpa.errors import PortalUnavailable, SettingsError, SystemFailure
+from rpa.files import write_private_text
+from rpa.settings import Settings
+
+__all__ = ["CodeProvider", "TomsSession", "email_code_provider", "enter_toms"]
+
+log = logging.getLogger(__name__)
+
+CodeProvider = Callable[[], Awaitable[str]]
+StorageState = dict[str, Any]
+
+
+def email_code_provider(settings: Settings) -> CodeProvider:
+    """Where the e-mailed logon code comes from: the configured command, else a prompt."""
+
+    async def from_command() -> str:
+        proc = await asyncio.create_subprocess_shell(
+            settings.email_code_command,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+        except TimeoutError:
+            proc.kill()
+            raise SettingsError(
+                "TOMS_EMAIL_CODE_COMMAND did not finish within 120 s",
+                variable="TOMS_EMAIL_CODE_COMMAND",
+            ) from None
+        lines = [ln.strip() for ln in out.decode(errors="replace").splitlines() if ln.strip()]
+        if proc.returncode != 0 or not lines:
+            raise SettingsError(
+                f"TOMS_EMAIL_CODE_COMMAND printed no code (exit status {proc.returncode})",
+                variable="TOMS_EMAIL_CODE_COMMAND",
+            )
+        return lines[-1]
+
+    async def from_prompt() -> str:
+        return (await asyncio.to_thread(input, "TOMS sent a code to your e-mail. Code: ")).strip()
+
+    async def unavailable() -> str:
+        raise SettingsError(
+            "The portal asked for the code it e-mailed, and there is no terminal to ask you: "
+            "set TOMS_EMAIL_CODE_COMMAND to a command that prints the code, or run once on a "
+            "terminal so this browser is remembered",
+            variable="TOMS_EMAIL_CODE_COMMAND",
+        )
+
+    if settings.email_code_command:
+        return from_command
+    if sys.stdin is not None and sys.stdin.isatty():
+        return from_prompt
+    return unavailable
+
+
+async def enter_toms(
+    page: Page,
+    settings: Settings,
+    *,
+    credentials: bool = False,
+    code_provider: CodeProvider | None = None,
+) -> str:
+    """From the portal home page into TOMS, as a person would (guide steps 1 to 4).
+
+    Without ``credentials`` the page must already be logged on: landing on the logon page
+    returns :data:`Landing.LOGON` instead of typing anything, so that worker contexts, which
+    may be traced, never see the password.
+    """
+    timeout = settings.timeout_ms
+    landing = await PortalHome(page, timeout_ms=timeout).open(str(settings.portal_url))
+    where = await landing.open_toms()
+    logon = LogonPage(page, timeout_ms=timeout)
+    if where == Landing.LOGON:
+        if not credentials:
+            return Landing.LOGON
+        where = await logon.log_on(settings.username, settings.password.get_secret_value())
+    if where == Landing.CODE:
+        if code_provider is None:
+            raise SettingsError(
+                "the portal asked for an e-mail code", variable="TOMS_EMAIL_CODE_COMMAND"
+            )
+        where = await logon.enter_code(await code_provider())
+    if where == Landing.ROLE:
+        await RoleDialog(page, timeout_ms=timeout).choose(settings.role)
+        where = Landing.TOMS
+    if where != Landing.TOMS:
+        raise PortalUnavailable(f"expected TOMS after logon, found the {where} page")
+    return where
+
+
+class TomsSession:
+    """One logon shared by all workers, renewed on demand."""
+
+    def __init__(
+        self,
+        browser: Browser,
+        settings: Settings,
+        *,
+        state_path: Path,
+        code_provider: CodeProvider,
+    ) -> None:
+        self.browser = browser
+        self.settings = settings
+        self.state_path = state_path
+        self.code_provider = code_provider
+        self.state: StorageState | None = None
+        self.generation = 0
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Reuse the saved logon if it still works, else log on."""
+        saved: StorageState | None = None
+        if self.state_path.is_file():
+            try:
+                saved = json.loads(self.state_path.read_text())
+            except (OSError, ValueError):
+                saved = None
+        await self._sign_in(saved)
+
+    async def refresh(self, seen_generation: int) -> None:
+        """Log on again, unless another worker already did since ``seen_generation``."""
+        async with self._lock:
+            if self.generation != seen_generation:
+                return
+            log.info("The TOMS session ended; logging on again")
+            await self._sign_in(self.state)
+
+    async def new_context(self) -> BrowserContext:
+        """A browser context that carries the shared logon."""
+        context = await self.browser.new_context(storage_state=self.state)  # type: ignore[arg-type]
+        context.set_default_timeout(self.settings.timeout_ms)
+        return context
+
+    async def _sign_in(self, saved: StorageState | None, attempts: int = 4) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._sign_in_once(saved)
+                return
+            except SystemFailure as err:
+                if attempt == attempts:
+                    raise
+                log.warning("Logon attempt %d failed (%s); trying again", attempt, err)
+                await asyncio.sleep(0.5 * attempt)
+
+    async def _sign_in_once(self, saved: StorageState | None) -> None:
+        # Never traced, never recorded: this context sees the password.
+        context = await self.browser.new_context(storage_state=saved)  # type: ignore[arg-type]
+        context.set_default_timeout(self.settings.timeout_ms)
+        try:
+            page = await context.new_page()
+            await enter_toms(
+                page, self.settings, credentials=True, code_provider=self.code_provider
+            )
+            state: StorageState = await context.storage_state()  # type: ignore[assignment]
+        finally:
+            await context.close()
+        write_private_text(self.state_path, json.dumps(state))
+        self.state = state
+        self.generation += 1
+
+    async def renew(self, context: BrowserContext, seen_generation: int) -> int:
+        """Give ``context`` a fresh logon; return the generation it now carries."""
+        await self.refresh(seen_generation)
+        assert self.state is not None
+        await context.clear_cookies()
+        await context.add_cookies(self.state["cookies"])
+        return self.generation

@@ -1,0 +1,91 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask, Response, make_response, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import caaspp, messages, sso, testapi, toms
+from .catalog import TEST_GROUPS, TESTS
+from .config import PortalConfig
+from .db import close_db, connect, init_db
+from .seed import generate, seeded_with, write_dataset
+from .state import EXTENSION_KEY, PortalState
+
+__all__ = ["create_app"]
+
+csrf = CSRFProtect()
+
+
+def _temp_db() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="mock-portal-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder / "portal.sqlite3"
+
+
+def _prepare_db(path: Path, config: PortalConfig) -> None:
+    """Create the schema; seed unless the file already holds this seed and student count."""
+    init_db(path)
+    conn = connect(path)
+    try:
+        if seeded_with(conn) != (config.seed, config.students):
+            write_dataset(conn, generate(config.seed, config.students))
+    finally:
+        conn.close()
+
+
+def create_app(config: PortalConfig | None = None) -> Flask:
+    """Build the mock portal.
+
+    Args:
+        config: start-up configuration; defaults to 1,000 students, seed 2026, no faults.
+    """
+    config = config if config is not None else PortalConfig()
+    db_path = Path(config.db_path) if config.db_path is not None else _temp_db()
+    _prepare_db(db_path, config)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_NAME="caaspp_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        # The token is bound to the Flask session, not to time: several browser contexts
+        # sharing one copied cookie jar can all post.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.extensions[EXTENSION_KEY] = PortalState(config, db_path)
+    csrf.init_app(app)
+    csrf.exempt(testapi.bp)
+    for blueprint in (caaspp.bp, sso.bp, toms.bp, testapi.bp):
+        app.register_blueprint(blueprint)
+    app.teardown_appcontext(close_db)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(M=messages, TESTS=TESTS, TEST_GROUPS=TEST_GROUPS)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_err: CSRFError) -> Response:
+        body = render_template("message.html", title="Bad Request", message=messages.CSRF_FAILED)
+        return make_response(body, 400)
+
+    @app.errorhandler(404)
+    def not_found(err: HTTPException) -> Response:
+        body = render_template("message.html", title="Not Found", message=messages.PAGE_NOT_FOUND)
+        return make_response(body, err.code or 404)
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,70 @@
+"""``python -m mock_portal``: serve the mock portal in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import PortalConfig
+from .seed import load_accounts
+from .server import serve_forever
+
+__all__ = ["build_parser", "config_from_args", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_portal", description="Serve the mock CAASPP portal and TOMS."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    parser.add_argument("--students", type=int, default=1000, help="students to seed")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the data generator")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of error pages")
+    parser.add_argument("--idle-timeout", type=float, default=1200, help="idle logoff, seconds")
+    parser.add_argument("--session-lifetime", type=float, default=None, help="max session age, s")
+    parser.add_argument("--session-expiry-rate", type=float, default=0.0, help="random expiry")
+    parser.add_argument("--iframe-delay-ms", type=int, default=0, help="extra delay of frames")
+    parser.add_argument("--fault-seed", type=int, default=1, help="seed of injected faults")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> PortalConfig:
+    """Turn parsed options into a PortalConfig."""
+    return PortalConfig(
+        db_path=args.db,
+        students=args.students,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        error_rate=args.error_rate,
+        idle_timeout_s=args.idle_timeout,
+        session_lifetime_s=args.session_lifetime,
+        session_expiry_rate=args.session_expiry_rate,
+        iframe_delay_ms=args.iframe_delay_ms,
+        fault_seed=args.fault_seed,
+    )
+
+
+def _announce(url: str) -> None:
+    print(f"Mock CAASPP portal: {url}/")
+    print(f"TOMS:               {url}/toms/")
+    print("Demo logons (password: demo-password):")
+    for account in load_accounts():
+        roles = "; ".join(f"{role} {cds}" for role, cds in account.roles)
+        print(f"  {account.username:32} {roles}")
+    print(f"E-mailed codes:     python -m mock_portal.outbox {url} USERNAME")
+    print("Press Ctrl+C to stop.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, print the URL and demo logons, serve until Ctrl+C."""
+    args = build_parser().parse_args(argv)
+    try:
+        serve_forever(config_from_args(args), args.host, args.port, on_ready=_announce)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    return 0

@@ -1,0 +1,41 @@
+"""Start-up configuration of the mock portal."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["PortalConfig"]
+
+
+@dataclass
+class PortalConfig:
+    """How the mock portal is seeded and how badly it behaves.
+
+    Attributes:
+        db_path: SQLite file; ``None`` uses a fresh temporary file. An existing file seeded
+            with the same ``seed`` and ``students`` is reused as it is.
+        students: number of students to seed.
+        seed: seed of the data generator; the same seed and count give identical data.
+        latency_ms: delay added to every portal request.
+        error_rate: fraction of portal requests answered with a 500 or 503 error page.
+        idle_timeout_s: a logon session ends after this long without a request.
+        session_lifetime_s: a logon session ends this long after logon, whatever the activity.
+        session_expiry_rate: probability per request that the logon session ends.
+        iframe_delay_ms: delay added to frame-content requests only.
+        fault_seed: seed of the one random generator behind every injected fault.
+        secret_key: signs the Flask session cookie (random by default).
+    """
+
+    db_path: Path | str | None = None
+    students: int = 1000
+    seed: int = 2026
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    idle_timeout_s: float = 1200
+    session_lifetime_s: float | None = None
+    session_expiry_rate: float = 0.0
+    iframe_delay_ms: int = 0
+    fault_seed: int = 1
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)

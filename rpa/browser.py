@@ -1,0 +1,159 @@
+"""Finding and launching Chromium.
+
+The choice, in order: ``TOMS_BROWSER_PATH``; the Chromium that ``playwright install`` put in
+place; a system Chromium (``/usr/bin/chromium`` or one on ``PATH``); and, for root on a
+Debian-like system, Debian's ``chromium`` package installed with apt. Otherwise the user is told
+exactly what to run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.async_api import Browser, Playwright, async_playwright
+
+from rpa.errors import SettingsError
+from rpa.settings import Settings
+
+__all__ = ["BrowserChoice", "find_browser", "launch_browser", "open_browser"]
+
+log = logging.getLogger(__name__)
+
+SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Chromium keeps calling home otherwise; on a closed network each call fails noisily.
+QUIET_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+MISSING_BROWSER_HELP = (
+    "No Chromium was found. Install one with `python -m playwright install chromium`, "
+    "or with your system's package manager (Debian/Ubuntu: `sudo apt-get install chromium`), "
+    "or set TOMS_BROWSER_PATH to a Chromium or Chrome executable."
+)
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """The executable to launch (``None`` means Playwright's own build) and why."""
+
+    executable: Path | None
+    source: str
+
+
+def _playwright_chromium() -> Path | None:
+    """The path of Playwright's own Chromium, if ``playwright install`` has put it there."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as p:
+            path = Path(p.chromium.executable_path)
+    except Exception:  # noqa: BLE001 - a broken driver means "not installed" here
+        return None
+    return path if path.is_file() else None
+
+
+def _system_chromium() -> Path | None:
+    for candidate in SYSTEM_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return Path(candidate)
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+def _can_apt_install() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def _apt_install_chromium() -> None:
+    log.warning("No Chromium found: installing Debian's chromium package with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        subprocess.run(cmd, check=True, env=env, stdout=sys.stderr)
+
+
+def find_browser(override: Path | None = None, *, install: bool = True) -> BrowserChoice:
+    """Choose the Chromium to launch, installing Debian's package if allowed and needed."""
+    if override is not None:
+        if not os.access(override, os.X_OK):
+            raise SettingsError(
+                f"TOMS_BROWSER_PATH points to {override}, which is not an executable file",
+                variable="TOMS_BROWSER_PATH",
+            )
+        return BrowserChoice(override, "TOMS_BROWSER_PATH")
+    if _playwright_chromium() is not None:
+        return BrowserChoice(None, "Playwright's Chromium")
+    system = _system_chromium()
+    if system is not None:
+        return BrowserChoice(system, "system Chromium")
+    if install and _can_apt_install():
+        _apt_install_chromium()
+        system = _system_chromium()
+        if system is not None:
+            return BrowserChoice(system, "Debian's chromium (just installed)")
+    raise SettingsError(MISSING_BROWSER_HELP, variable="TOMS_BROWSER_PATH")
+
+
+_logged_once = False
+
+
+async def launch_browser(playwright: Playwright, settings: Settings) -> Browser:
+    """Launch (or connect to) the browser the settings ask for, logging which one once."""
+    global _logged_once
+    if settings.browser_endpoint:
+        browser = await playwright.chromium.connect(settings.browser_endpoint)
+        source = f"remote browser at {settings.browser_endpoint}"
+    else:
+        choice = find_browser(settings.browser_path)
+        browser = await playwright.chromium.launch(
+            executable_path=choice.executable,
+            headless=settings.headless,
+            args=QUIET_ARGS,
+        )
+        source = choice.source + (f" ({choice.executable})" if choice.executable else "")
+    if not _logged_once:
+        log.info("Browser: %s, version %s", source, browser.version)
+        _logged_once = True
+    return browser
+
+
+@asynccontextmanager
+async def open_browser(settings: Settings) -> AsyncIterator[Browser]:
+    """Start Playwright and the browser; close both on the way out."""
+    async with async_playwright() as playwright:
+        browser = await launch_browser(playwright, settings)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def main() -> int:
+    """``python -m rpa.browser``: make sure a browser is available and say which."""
+    override = os.environ.get("TOMS_BROWSER_PATH")
+    try:
+        choice = find_browser(Path(override) if override else None)
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    where = f" at {choice.executable}" if choice.executable else ""
+    print(f"Browser: {choice.source}{where}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Errors raised by the toolkit.
+
+The hierarchy follows the RPA split of failures: a business error is reported and never
+retried; a system error is retried with backoff, then stops the run so it can be resumed.
+
+    RpaError
+    ├── InputError              bad input file or settings: nothing was done (exit status 2)
+    │   └── SettingsError       a missing or invalid setting
+    ├── BusinessError           this row cannot be done as asked: reported, never retried
+    └── SystemFailure           the portal or the browser failed: retried, then the run stops
+        ├── PortalUnavailable   an error page, or the portal did not answer in time
+        ├── SessionExpired      the portal sent us back to its logon page
+        └── RunStopped          too many system failures in a row: the run stopped, resumable
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BusinessError",
+    "InputError",
+    "PortalUnavailable",
+    "RpaError",
+    "RunStopped",
+    "SessionExpired",
+    "SettingsError",
+    "SystemFailure",
+]
+
+
+class RpaError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+
+class InputError(RpaError):
+    """The input given by the user is wrong; nothing was done."""
+
+
+class SettingsError(InputError):
+    """A setting is missing or invalid."""
+
+    def __init__(self, message: str, *, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.variable = variable
+
+
+class BusinessError(RpaError):
+    """A work item cannot be done as asked; it is reported, never retried."""
+
+    def __init__(self, message: str, *, code: str = "blocked") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SystemFailure(RpaError):
+    """The portal or the browser failed; the work item may be retried."""
+
+
+class PortalUnavailable(SystemFailure):
+    """The portal answered with an error page or did not answer in time."""
+
+
+class SessionExpired(SystemFailure):
+    """The portal's session ended; log on again and retry."""
+
+
+class RunStopped(SystemFailure):
+    """Too many system failures in a row: the run stopped and can be resumed."""

@@ -1,0 +1,90 @@
+"""Settings, read from the environment (prefix ``TOMS_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rpa.errors import SettingsError
+
+__all__ = ["ArtifactMode", "Settings", "load_settings"]
+
+ArtifactMode = Literal["on", "off", "only-on-failure"]
+
+ENV_PREFIX = "TOMS_"
+
+
+class Settings(BaseSettings):
+    """Everything toms-rpa needs to know to reach the portal and where to keep its files."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        # .env may hold other tools' keys; only TOMS_ ones are read, the rest are ignored.
+        extra="ignore",
+        hide_input_in_errors=True,
+        validate_default=True,
+    )
+
+    portal_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://www.caaspp.org/"),
+        description="The CAASPP portal home page, where every flow starts.",
+    )
+    username: str = Field(default="", description="Single Sign-On username (an e-mail address).")
+    password: SecretStr = Field(default=SecretStr(""), description="Single Sign-On password.")
+    role: str = Field(default="", description="Text of the role to choose after logon.")
+    email_code_command: str = Field(
+        default="", description="Shell command that prints the e-mailed logon code."
+    )
+    workers: int = Field(default=4, ge=1, le=32, description="Browser contexts working at once.")
+    headless: bool = True
+    browser_path: Path | None = Field(default=None, description="Chromium executable to launch.")
+    browser_endpoint: str | None = Field(
+        default=None, description="ws:// address of a remote Playwright browser server."
+    )
+    state_dir: Path = Field(
+        default=Path(".state"), description="Runs, journals, saved browser state, artifacts."
+    )
+    timeout_ms: int = Field(default=30_000, ge=1_000, description="How long to wait for a page.")
+    trace: ArtifactMode = Field(default="only-on-failure", description="Playwright traces.")
+    screenshot: ArtifactMode = Field(default="only-on-failure", description="Screenshots.")
+
+    @field_validator("browser_path", "browser_endpoint", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `TOMS_BROWSER_PATH=` in .env means "not set", not "the current directory".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def require_credentials(self) -> None:
+        """Raise :class:`SettingsError` naming the first missing credential."""
+        if not self.username:
+            raise SettingsError(
+                "TOMS_USERNAME is not set: put your Single Sign-On username in the environment "
+                "or in .env",
+                variable="TOMS_USERNAME",
+            )
+        if not self.password.get_secret_value():
+            raise SettingsError(
+                "TOMS_PASSWORD is not set: put your Single Sign-On password in the environment "
+                "or in .env",
+                variable="TOMS_PASSWORD",
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a missing or invalid one raises :class:`SettingsError`.
+
+    The error names the variable and never repeats its value, so a mistyped password is not
+    printed.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors(include_input=False, include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        variable = f"{ENV_PREFIX}{field.upper()}"
+        raise SettingsError(f"{variable} is invalid: {first['msg']}", variable=variable) from None

@@ -1,0 +1,121 @@
+"""Fixtures for the mock portal tests: a fresh app per test, a fake clock, a logon helper."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from mock_portal import PortalConfig, create_app, get_state
+
+from .helpers import csrf_token, parse
+
+LEA = "lea.coordinator@example.org"
+SITE = "site.coordinator@example.org"
+TA = "ta@example.org"
+PASSWORD = "demo-password"
+LEA_ROLE = "LEA CAASPP Coordinator - Capistrano Unified (30664640000000)"
+LEA_SITE_ROLE = "Site CAASPP Coordinator - Dana Hills High (30664643038569)"
+DANA_HILLS = "30664643038569"
+SAN_CLEMENTE = "30664643036712"
+
+
+@dataclass
+class FakeClock:
+    now: float = 1_780_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> PortalConfig:
+    return PortalConfig(db_path=tmp_path / "portal.sqlite3", secret_key="test-secret")
+
+
+@pytest.fixture
+def app(config: PortalConfig) -> Flask:
+    return create_app(config)
+
+
+@pytest.fixture
+def clock(app: Flask) -> FakeClock:
+    fake = FakeClock()
+    get_state(app).clock = fake
+    return fake
+
+
+@pytest.fixture
+def client(app: Flask) -> Generator[FlaskClient, None, None]:
+    with app.test_client() as test_client:
+        yield test_client
+
+
+def submit_logon(
+    client: FlaskClient, username: str, password: str = PASSWORD, next_path: str = "/toms/"
+) -> TestResponse:
+    page = client.get("/sso/logon", query_string={"next": next_path})
+    return client.post(
+        "/sso/logon",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "username": username,
+            "password": password,
+            "next": next_path,
+        },
+    )
+
+
+def submit_code(client: FlaskClient, code: str) -> TestResponse:
+    page = client.get("/sso/code")
+    return client.post("/sso/code", data={"csrf_token": csrf_token(page.text), "code": code})
+
+
+def outbox(client: FlaskClient, username: str) -> str:
+    response = client.get("/__mock__/outbox", query_string={"to": username})
+    assert response.status_code == 200
+    return response.text
+
+
+def log_on(
+    client: FlaskClient, username: str = LEA, *, role: str | None = None, next_path: str = "/toms/"
+) -> None:
+    """Log on through the real forms (code step included) and pick ``role`` if asked."""
+    response = submit_logon(client, username, next_path=next_path)
+    if response.headers.get("Location") == "/sso/code":
+        response = submit_code(client, outbox(client, username))
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"] == next_path
+    if role is not None:
+        choose_role(client, role)
+
+
+def choose_role(client: FlaskClient, label: str) -> TestResponse:
+    page = client.get("/toms/")
+    select = parse(page.text).find("select", id="role")
+    value = next(o.get("value") for o in select.find_all("option") if o.text == label)
+    return client.post(
+        "/toms/role", data={"csrf_token": csrf_token(page.text), "role_id": value, "tab": ""}
+    )
+
+
+@pytest.fixture
+def lea(client: FlaskClient) -> FlaskClient:
+    """A client logged on as the LEA coordinator working in the district role."""
+    log_on(client, LEA, role=LEA_ROLE)
+    return client
+
+
+@pytest.fixture
+def site(client: FlaskClient) -> FlaskClient:
+    """A client logged on as the Site coordinator of San Clemente High."""
+    log_on(client, SITE)
+    return client
