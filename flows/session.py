@@ -153,7 +153,7 @@ class TomsSession:
         context.set_default_timeout(self.settings.timeout_ms)
         return context
 
-    async def _sign_in(self, saved: StorageState | None, attempts: int = 4) -> None:
+    async def _sign_in(self, saved: StorageState | None, attempts: int = 8) -> None:
         for attempt in range(1, attempts + 1):
             try:
                 await self._sign_in_once(saved)

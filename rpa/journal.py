@@ -211,16 +211,17 @@ class Journal:
             )
         item.status, item.reason, item.result = status, reason, result
 
-    def release(self, items: Sequence[Item], reason: str) -> None:
+    def release(self, items: Sequence[Item], reason: str, *, count_attempt: bool = True) -> None:
         """Put items back in the queue after a system failure, counting the attempt."""
+        step = 1 if count_attempt else 0
         with self._tx() as db:
             db.executemany(
-                "UPDATE items SET status = ?, reason = ?, attempts = attempts + 1, updated = ? "
+                "UPDATE items SET status = ?, reason = ?, attempts = attempts + ?, updated = ? "
                 "WHERE run_id = ? AND item_id = ?",
-                [(PENDING, reason, time.time(), i.run_id, i.item_id) for i in items],
+                [(PENDING, reason, step, time.time(), i.run_id, i.item_id) for i in items],
             )
         for item in items:
-            item.status, item.reason, item.attempts = PENDING, reason, item.attempts + 1
+            item.status, item.reason, item.attempts = PENDING, reason, item.attempts + step
 
     def items(self, run_id: str) -> list[Item]:
         """Every item of the run, in input order."""

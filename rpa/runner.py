@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rpa.errors import BusinessError, RunStopped
+from rpa.errors import BusinessError, RunStopped, SessionExpired
 from rpa.journal import Item, Journal
 
 __all__ = ["FAILED", "Outcome", "RunPolicy", "RunStats", "Worker", "run_queue"]
@@ -66,8 +66,8 @@ class Worker(Protocol):
 class RunPolicy:
     """How hard to try before giving up."""
 
-    max_attempts: int = 4
-    max_consecutive_failures: int = 10
+    max_attempts: int = 6
+    max_consecutive_failures: int = 20
     backoff_base_s: float = 0.25
     backoff_max_s: float = 5.0
 
@@ -137,12 +137,15 @@ async def run_queue(
         reason = _describe(err)
         stats.system_failures += 1
         state["consecutive"] += 1
-        attempt = group[0].attempts + 1
+        # A session that ended is not the row's fault: log on again and retry, without
+        # counting an attempt (a run that keeps losing its session still stops, below).
+        expired = isinstance(err, SessionExpired)
+        attempt = group[0].attempts + (0 if expired else 1)
         folder = evidence_dir / f"row-{group[0].payload.get('row', group[0].item_id):05d}"
         folder = folder / f"attempt-{attempt}"
         files = await _safe_evidence(worker, folder)
         evidence = str(folder.relative_to(evidence_dir.parent)) if files else ""
-        log.warning("Rows %s: %s (attempt %d)", _rows(group), reason, attempt)
+        log.warning("Rows %s: %s (attempt %d)", _rows(group), reason, max(attempt, 1))
         if attempt >= policy.max_attempts:
             outcomes = [
                 Outcome(i, FAILED, f"{reason} (gave up after {attempt} attempts)",
@@ -155,7 +158,7 @@ async def run_queue(
             if on_outcomes is not None:
                 on_outcomes(outcomes)
         else:
-            journal.release(group, reason)
+            journal.release(group, reason, count_attempt=not expired)
         if state["consecutive"] >= policy.max_consecutive_failures:
             stats.stopped = (
                 f"{state['consecutive']} system failures in a row; the last: {reason}"

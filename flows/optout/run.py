@@ -18,7 +18,7 @@ from flows.optout.roster import RosterRow, load_roster, roster_fingerprint
 from flows.optout.worker import ALREADY_SET, APPLIED, BLOCKED, PLANNED, OptOutWorker, row_of
 from flows.session import CodeProvider, TomsSession, email_code_provider
 from rpa.browser import open_browser
-from rpa.errors import InputError, RunStopped
+from rpa.errors import InputError, RunStopped, SystemFailure
 from rpa.files import private_dir
 from rpa.journal import Item, Journal
 from rpa.lock import run_lock
@@ -104,13 +104,22 @@ async def _work(
             browser, settings, state_path=settings.state_dir / "browser-state.json",
             code_provider=code_provider,
         )
-        await session.start()
+        try:
+            await session.start()
+        except SystemFailure as err:
+            return f"could not log on to TOMS: {err}", []
         pending = sum(1 for i in journal.items(run_id) if not i.done)
         count = max(1, min(workers, pending))
-        started = await asyncio.gather(*(
+        opened = await asyncio.gather(*(
             OptOutWorker.start(session, settings, dry_run=kind == "plan", run_dir=run_dir)
             for _ in range(count)
-        ))
+        ), return_exceptions=True)
+        started = [w for w in opened if isinstance(w, OptOutWorker)]
+        failures = [w for w in opened if isinstance(w, BaseException)]
+        if not started:
+            return f"no browser could reach the student search: {failures[0]}", []
+        for failure in failures:
+            log.warning("A worker could not start: %s", failure)
         stopped = None
         durations: list[float] = []
 

@@ -106,7 +106,7 @@ class OptOutWorker:
 
     # The runner's Worker protocol ----------------------------------------------------------
 
-    async def recover(self, attempts: int = 3) -> None:
+    async def recover(self, attempts: int = 5) -> None:
         """From the portal home page to the student search, logging on again if needed."""
         for attempt in range(1, attempts + 1):
             try:
@@ -120,11 +120,15 @@ class OptOutWorker:
     async def _recover_once(self) -> None:
         self._fresh_search = False
         where = await enter_toms(self.page, self.settings)
-        if where == Landing.LOGON:
+        for _ in range(3):
+            if where != Landing.LOGON:
+                break
+            # Another worker may have logged on since our cookies were taken: the first renew
+            # may only copy its logon; a second one, still refused, logs on afresh.
             self.generation = await self.session.renew(self.context, self.generation)
             where = await enter_toms(self.page, self.settings)
-            if where == Landing.LOGON:
-                raise SessionExpired("TOMS asked to log on again right after a fresh logon")
+        if where == Landing.LOGON:
+            raise SessionExpired("TOMS asked to log on again right after a fresh logon")
         await MyTomsHome(self.page, timeout_ms=self.timeout).open_students()
         self._fresh_search = True
 

@@ -66,19 +66,23 @@ async def arrive(
     timeout_ms: float,
     where: str,
     reload_on_error: int = 3,
+    logged_on: bool = True,
 ) -> str:
     """Wait for one of the ``expected`` locators; raise on an error page or the logon page.
 
     ``where`` names the page for messages, e.g. "the search results". An error page that
     answered a page request is reloaded up to ``reload_on_error`` times, as a person presses
     Reload; pass 0 after a form that changes something, whose outcome must be re-read instead.
+    With ``logged_on`` (the default) the logon page means the session ended; the logon steps
+    pass False and expect it among ``expected`` instead.
     """
     frame = content_frame(page)
     candidates = dict(expected)
     candidates["__error"] = page.get_by_role("heading", name=ERROR_TEXT)
-    candidates["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
-    candidates["__expired"] = frame.get_by_text(EXPIRED_TEXT)
-    candidates["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+    if logged_on:
+        candidates["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
+        candidates["__expired"] = frame.get_by_text(EXPIRED_TEXT)
+        candidates["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
     reloads = 0
     while True:
         try:

@@ -7,7 +7,7 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from flows.pages.base import ERROR_TEXT, arrive, content_frame, wait_for_any
+from flows.pages.base import arrive, content_frame
 from rpa.errors import PortalUnavailable, SettingsError
 
 __all__ = ["Landing", "LogonPage", "MyTomsHome", "PortalHome", "RoleDialog", "landing_candidates"]
@@ -44,13 +44,15 @@ class PortalHome:
         self.toms_link = page.get_by_role("link", name=TOMS_TILE)
 
     async def open(self, url: str) -> PortalHome:
-        """Go to the portal home page."""
+        """Go to the portal home page (asking again, as a person would, after an error page)."""
         try:
-            response = await self.page.goto(url, timeout=self.timeout_ms)
+            await self.page.goto(url, timeout=self.timeout_ms)
         except PlaywrightError as err:
             raise PortalUnavailable(f"the portal at {url} did not answer: {err.message}") from None
-        if response is not None and response.status >= 500:
-            raise PortalUnavailable(f"the portal at {url} answered HTTP {response.status}")
+        await arrive(
+            self.page, {"home": self.toms_link}, timeout_ms=self.timeout_ms,
+            where="the CAASPP portal home page", logged_on=False,
+        )
         return self
 
     async def open_toms(self) -> str:
@@ -60,7 +62,9 @@ class PortalHome:
 
     async def landed(self) -> str:
         """Which logon page, or TOMS itself, is showing now."""
-        return await _arrive_logon(self.page, landing_candidates(self.page), self.timeout_ms)
+        return await _arrive_logon(
+            self.page, landing_candidates(self.page), self.timeout_ms, after_form=False
+        )
 
 
 class LogonPage:
@@ -97,7 +101,7 @@ class LogonPage:
         candidates = {k: v for k, v in landing_candidates(self.page).items() if k != current}
         candidates[Landing.REFUSED] = self.alert
         # The logon page itself comes back with an alert when the credentials are refused.
-        key = await _arrive_logon(self.page, candidates, self.timeout_ms)
+        key = await _arrive_logon(self.page, candidates, self.timeout_ms, after_form=True)
         if key == Landing.REFUSED:
             message = (await self.alert.first.inner_text()).strip()
             if current == Landing.LOGON:
@@ -114,17 +118,15 @@ class LogonPage:
         return key
 
 
-async def _arrive_logon(page: Page, candidates: dict[str, Locator], timeout_ms: float) -> str:
-    # The logon pages are top-level: only top-level error pages matter here.
-    candidates = dict(candidates)
-    candidates["__error"] = page.get_by_role("heading", name=ERROR_TEXT)
-    try:
-        key = await wait_for_any(candidates, timeout_ms)
-    except Exception:  # noqa: BLE001 - a timeout here means the portal did not answer
-        raise PortalUnavailable("the portal did not answer the logon in time") from None
-    if key == "__error":
-        raise PortalUnavailable("the portal showed an error page during logon")
-    return key
+async def _arrive_logon(
+    page: Page, candidates: dict[str, Locator], timeout_ms: float, *, after_form: bool
+) -> str:
+    # An error page after a page request is reloaded; after a form it is not (the caller
+    # starts the logon again from the home page instead of posting twice).
+    return await arrive(
+        page, candidates, timeout_ms=timeout_ms, where="the next logon page",
+        reload_on_error=0 if after_form else 3, logged_on=False,
+    )
 
 
 class RoleDialog:
@@ -157,11 +159,9 @@ class RoleDialog:
             )
         await self.role.select_option(label=matches[0], timeout=self.timeout_ms)
         await self.submit.click(timeout=self.timeout_ms)
-        await arrive(
-            self.page,
-            {Landing.TOMS: landing_candidates(self.page)[Landing.TOMS]},
-            timeout_ms=self.timeout_ms,
-            where="MyTOMS Home",
+        await _arrive_logon(
+            self.page, {Landing.TOMS: landing_candidates(self.page)[Landing.TOMS]},
+            self.timeout_ms, after_form=True,
         )
 
 

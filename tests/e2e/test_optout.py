@@ -1,0 +1,192 @@
+"""The bulk opt-out against the mock portal, in a real browser, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, Portal
+from tests.e2e.helpers import Roster, build_roster, results, toms, toms_env
+
+pytestmark = pytest.mark.browser
+
+
+def _run_dir(stdout: str) -> Path:
+    match = re.search(r"^Report:\s+(.+)/report\.html$", stdout, re.MULTILINE)
+    assert match, f"no report path in the output:\n{stdout}"
+    return Path(match.group(1))
+
+
+def _assert_portal_matches(portal: Portal, roster: Roster) -> None:
+    for (ssid, test), code in roster.expected_code.items():
+        if code == "__absent__":
+            continue
+        assert portal.code(ssid, test) == code, (ssid, test)
+
+
+def _assert_results(run_dir: Path, roster: Roster, expected: dict[tuple[str, str], str]) -> None:
+    rows = results(run_dir)
+    assert len(rows) == len(roster.rows)
+    for row in rows:
+        key = (row["ssid"], row["test"])
+        assert row["status"] == expected[key], (row, expected[key])
+        if row["status"] == "blocked":
+            assert row["reason"].startswith(roster.blocked_reason[key]), row
+
+
+def _applied_once(portal: Portal, roster: Roster) -> None:
+    audit = Counter((a["ssid"], a["test"]) for a in portal.audit())
+    applied = {k for k, s in roster.expected_status.items() if s == "applied"}
+    assert set(audit) == applied
+    assert all(n == 1 for n in audit.values()), [k for k, n in audit.items() if n > 1]
+
+
+def _no_password_anywhere(state_dir: Path, *outputs: str) -> None:
+    for text in outputs:
+        assert PASSWORD not in text
+    needles = [PASSWORD.encode(), PASSWORD.encode("utf-16-le"), b"demo%2Dpassword",
+               b"ZGVtby1wYXNzd29yZA"]  # plain, UTF-16, URL- and base64-encoded
+    checked = 0
+    for path in state_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".zip":
+                import zipfile
+
+                with zipfile.ZipFile(path) as archive:
+                    data = b"".join(archive.read(name) for name in archive.namelist())
+            for needle in needles:
+                assert needle not in data, f"the password is in {path}"
+            checked += 1
+    assert checked > 0
+
+
+def test_plan_apply_and_reapply_150_rows_with_4_workers(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=144)
+    assert len(roster.rows) == 150
+    state = tmp_path / "state"
+    env = toms_env(portal, state)
+
+    plan = toms(["optout", "plan", str(roster.path), "--workers", "4"], env, tmp_path)
+    assert plan.returncode == 1, plan.stderr  # the roster holds blocked rows
+    assert portal.audit() == []
+    planned = {k: ("set" if s == "applied" else s) for k, s in roster.expected_status.items()}
+    _assert_results(_run_dir(plan.stdout), roster, planned)
+
+    apply = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
+    assert apply.returncode == 1, apply.stderr
+    run_dir = _run_dir(apply.stdout)
+    _assert_portal_matches(portal, roster)
+    _assert_results(run_dir, roster, roster.expected_status)
+    _applied_once(portal, roster)
+    for name in ("results.csv", "summary.json", "report.html"):
+        assert stat.S_IMODE((run_dir / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "browser-state.json").stat().st_mode) == 0o600
+    report = (run_dir / "report.html").read_text()
+    assert "Needs a person" in report and "name mismatch" in report
+
+    again = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
+    assert again.returncode == 1, again.stderr
+    reapplied = {k: ("already set" if s == "applied" else s)
+                 for k, s in roster.expected_status.items()}
+    _assert_results(_run_dir(again.stdout), roster, reapplied)
+    _applied_once(portal, roster)  # nothing changed a second time
+    _no_password_anywhere(state, plan.stdout, plan.stderr, apply.stdout, apply.stderr)
+
+
+def test_every_row_set_exits_0(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=4, blocked=False)
+    done = toms(["optout", "apply", str(roster.path)], toms_env(portal, tmp_path / "s"), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "applied      4" in done.stdout
+    _assert_portal_matches(portal, roster)
+
+
+def test_bad_roster_is_refused_whole_before_any_browser(portal: Portal, tmp_path: Path) -> None:
+    roster = tmp_path / "bad.csv"
+    roster.write_text(
+        "ssid,first_name,last_name,test,code,exemption_on_file,notes\n"
+        "123456789,Ana,Lee,ELA,PGE,2026-03-01,\n"
+        "1234567890,Ana,Lee,Science,PGE,2026-03-01,\n"
+        "1234567891,Ben,Ray,ELA,INC0,2026-03-01,\n"
+        "1234567892,Cy,Fox,Math,PGE,,\n"
+        "1234567893,Di,Oak,ELA,PGE,doc 1,\n"
+        "1234567893,Di,Oak,ELA,NTE,doc 1,\n",
+        encoding="utf-8",
+    )
+    state = tmp_path / "state"
+    done = toms(["optout", "apply", str(roster)], toms_env(portal, state), tmp_path)
+    assert done.returncode == 2
+    err = done.stderr
+    assert "column notes" in err
+    assert re.search(r"row 2, column ssid: .*10 digits", err)
+    assert re.search(r"row 3, column test: ", err)
+    assert re.search(r"row 4, column code: .*PGE and NTE", err)
+    assert re.search(r"row 5, column exemption_on_file: ", err)
+    assert re.search(r"rows? 6.*7|row 7.*6", err)
+    assert "Traceback" not in err
+    assert not (state / "runs").exists()
+    assert portal.audit() == []
+
+
+def test_missing_setting_names_the_variable(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=1, blocked=False)
+    env = toms_env(portal, tmp_path / "state")
+    env.pop("TOMS_PASSWORD")
+    done = toms(["optout", "apply", str(roster.path)], env, tmp_path)
+    assert done.returncode == 2
+    assert "TOMS_PASSWORD" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    env = toms_env(portal, tmp_path / "state", TOMS_WORKERS="many")
+    done = toms(["optout", "apply", str(roster.path)], env, tmp_path)
+    assert done.returncode == 2 and "TOMS_WORKERS" in done.stderr
+
+
+def test_killed_halfway_then_rerun_is_exact(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=40, blocked=False)
+    state = tmp_path / "state"
+    env = toms_env(portal, state)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rpa", "optout", "apply", str(roster.path), "--workers", "2"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 240
+    while len(portal.audit()) < 20:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(portal.audit()) < 40
+
+    again = toms(["optout", "apply", str(roster.path), "--workers", "2"], env, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Resuming the unfinished run" in again.stderr
+    _assert_portal_matches(portal, roster)
+    _applied_once(portal, roster)
+    rows = results(_run_dir(again.stdout))
+    assert {r["status"] for r in rows} == {"applied"}
+
+
+def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=40, blocked=False)
+    portal.faults(error_rate=0.1, session_lifetime_s=8, fault_seed=7)
+    state = tmp_path / "state"
+    done = toms(["optout", "apply", str(roster.path), "--workers", "4"], toms_env(portal, state),
+                tmp_path)
+    portal.faults(error_rate=0.0, session_lifetime_s=None)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _assert_portal_matches(portal, roster)
+    _applied_once(portal, roster)
+    stats = portal.client.get("/__mock__/stats").json()
+    assert stats, "the portal injected no faults"
+    _no_password_anywhere(state, done.stdout, done.stderr)
