@@ -20,7 +20,7 @@ from rpa.errors import InputError, RunStopped
 from rpa.logs import setup_logging
 from rpa.settings import Settings, load_settings
 
-__all__ = ["main"]
+__all__ = ["main", "mock_portal_process"]
 
 log = logging.getLogger("toms-rpa")
 
@@ -110,7 +110,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _mock_portal(extra: Sequence[str] = ()) -> Iterator[str]:
+def mock_portal_process(extra: Sequence[str] = ()) -> Iterator[str]:
     """The bundled portal in a process of its own (it would compete for our CPU otherwise)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -142,7 +142,7 @@ def _mock_portal(extra: Sequence[str] = ()) -> Iterator[str]:
 
 def _demo(args: argparse.Namespace) -> int:
     base = _settings(args)
-    with _mock_portal() as url:
+    with mock_portal_process() as url:
         settings = _settings(
             args,
             portal_url=url,

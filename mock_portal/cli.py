@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--session-expiry-rate", type=float, default=0.0, help="random expiry")
     parser.add_argument("--iframe-delay-ms", type=int, default=0, help="extra delay of frames")
     parser.add_argument("--fault-seed", type=int, default=1, help="seed of injected faults")
+    parser.add_argument("--log-requests", action="store_true", help="log each request")
     return parser
 
 
@@ -64,7 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, print the URL and demo logons, serve until Ctrl+C."""
     args = build_parser().parse_args(argv)
     try:
-        serve_forever(config_from_args(args), args.host, args.port, on_ready=_announce)
+        serve_forever(
+            config_from_args(args),
+            args.host,
+            args.port,
+            on_ready=_announce,
+            log_requests=args.log_requests,
+        )
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     return 0

@@ -7,12 +7,23 @@ from collections.abc import Callable
 from types import TracebackType
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_app
 from .config import PortalConfig
 
 __all__ = ["PortalServer", "serve_forever"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log every request to stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _handler(log_requests: bool) -> type[WSGIRequestHandler]:
+    return WSGIRequestHandler if log_requests else _QuietHandler
 
 
 class PortalServer:
@@ -28,8 +39,10 @@ class PortalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         app: Flask | None = None,
+        log_requests: bool = False,
     ) -> None:
         self.app = app if app is not None else create_app(config)
+        self._log_requests = log_requests
         self._host = host
         self._port = port
         self._server: BaseWSGIServer | None = None
@@ -46,9 +59,19 @@ class PortalServer:
         """Bind the port and serve in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("the server is already started")
-        self._server = make_server(self._host, self._port, self.app, threaded=True)
+        self._server = make_server(
+            self._host,
+            self._port,
+            self.app,
+            threaded=True,
+            request_handler=_handler(self._log_requests),
+        )
+        server = self._server
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="mock-portal", daemon=True
+            # A short poll interval makes stop() quick; tests start and stop servers often.
+            target=lambda: server.serve_forever(poll_interval=0.05),
+            name="mock-portal",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -82,12 +105,16 @@ def serve_forever(
     port: int = 8000,
     *,
     on_ready: Callable[[str], None] | None = None,
+    log_requests: bool = False,
 ) -> None:
     """Serve the mock portal in this thread until interrupted (KeyboardInterrupt propagates).
 
-    Prints nothing; ``on_ready`` is called with the base URL once the port is bound.
+    Prints nothing itself; ``on_ready`` is called with the base URL once the port is bound,
+    and ``log_requests`` turns on werkzeug's one-line-per-request log on stderr.
     """
-    server = make_server(host, port, create_app(config), threaded=True)
+    server = make_server(
+        host, port, create_app(config), threaded=True, request_handler=_handler(log_requests)
+    )
     try:
         if on_ready is not None:
             on_ready(f"http://{host}:{server.port}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from . import messages
@@ -70,7 +72,10 @@ def _top_path() -> str:
 
 def _send_top(url: str, link_text: str) -> Response:
     """A frame page that moves the whole window (not just the frame) to ``url``."""
-    return make_response(render_template("frame/to_top.html", url=url, link_text=link_text))
+    # ``url`` is a local path with a percent-encoded query, so its JSON form is script-safe.
+    script_url = Markup(json.dumps(url))  # noqa: S704 - see above
+    page = render_template("frame/to_top.html", url=url, script_url=script_url, link_text=link_text)
+    return make_response(page)
 
 
 def require_logon() -> Response | None:

@@ -16,7 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from rpa.errors import PortalUnavailable, SessionExpired
 
-__all__ = ["ERROR_TEXT", "EXPIRED_TEXT", "arrive", "content_frame", "wait_for_any"]
+__all__ = ["ERROR_TEXT", "EXPIRED_TEXT", "arrive", "content_frame"]
 
 # The real TOMS shows each tab inside an iframe named theFrame.
 CONTENT_FRAME = 'iframe[name="theFrame"]'
@@ -33,30 +33,46 @@ def content_frame(page: Page) -> FrameLocator:
     return page.frame_locator(CONTENT_FRAME)
 
 
-async def wait_for_any(candidates: Mapping[str, Locator], timeout_ms: float) -> str:
-    """Wait until one of the locators is visible and return its key.
+def _any_of(locators: Mapping[str, Locator]) -> Locator:
+    combined: Locator | None = None
+    for locator in locators.values():
+        combined = locator if combined is None else combined.or_(locator)
+    assert combined is not None
+    return combined.first
 
-    Locators may live in different frames, which ``Locator.or_`` does not allow.
-    """
-    tasks = {
-        asyncio.ensure_future(loc.first.wait_for(state="visible", timeout=timeout_ms)): key
-        for key, loc in candidates.items()
-    }
+
+async def _wait_first(locators: list[Locator], timeout_ms: float) -> None:
+    """Wait until any of ``locators`` is visible (they may live in different frames)."""
+    tasks = [
+        asyncio.ensure_future(loc.wait_for(state="visible", timeout=timeout_ms))
+        for loc in locators
+    ]
     try:
         pending = set(tasks)
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task.exception() is None:
-                    return tasks[task]
-        # Every wait timed out: re-raise the first timeout.
-        first = next(iter(tasks))
-        raise first.exception() or TimeoutError("nothing appeared")
+            if any(task.exception() is None for task in done):
+                return
+        raise tasks[0].exception() or TimeoutError("nothing appeared")
     finally:
         for task in tasks:
-            if not task.done():
-                task.cancel()
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _wait_keyed(sides: list[Mapping[str, Locator]], timeout_ms: float) -> str:
+    # One combined wait per frame keeps the browser's work per step small; then a quick look
+    # tells which candidate it was.
+    deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
+    while True:
+        left = (deadline - asyncio.get_running_loop().time()) * 1000
+        if left <= 0:
+            raise TimeoutError("nothing appeared")
+        await _wait_first([_any_of(side) for side in sides if side], left)
+        for side in sides:
+            for key, locator in side.items():
+                if await locator.first.is_visible():
+                    return key
 
 
 async def arrive(
@@ -67,9 +83,11 @@ async def arrive(
     where: str,
     reload_on_error: int = 3,
     logged_on: bool = True,
+    in_frame: bool = True,
 ) -> str:
     """Wait for one of the ``expected`` locators; raise on an error page or the logon page.
 
+    ``expected`` are all in the content frame (``in_frame``) or all on the page itself.
     ``where`` names the page for messages, e.g. "the search results". An error page that
     answered a page request is reloaded up to ``reload_on_error`` times, as a person presses
     Reload; pass 0 after a form that changes something, whose outcome must be re-read instead.
@@ -77,16 +95,21 @@ async def arrive(
     pass False and expect it among ``expected`` instead.
     """
     frame = content_frame(page)
-    candidates = dict(expected)
-    candidates["__error"] = page.get_by_role("heading", name=ERROR_TEXT)
+    side: dict[str, Locator] = dict(expected)
+    top: dict[str, Locator] = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
     if logged_on:
-        candidates["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
-        candidates["__expired"] = frame.get_by_text(EXPIRED_TEXT)
-        candidates["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+        top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+    if in_frame:
+        side["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
+        if logged_on:
+            side["__expired"] = frame.get_by_text(EXPIRED_TEXT)
+    else:
+        side.update(top)
+        top = {}
     reloads = 0
     while True:
         try:
-            key = await wait_for_any(candidates, timeout_ms)
+            key = await _wait_keyed([side, top], timeout_ms)
         except (TimeoutError, PlaywrightTimeout):
             raise PortalUnavailable(
                 f"{where} did not appear within {timeout_ms / 1000:.0f} s"

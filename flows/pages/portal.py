@@ -51,7 +51,7 @@ class PortalHome:
             raise PortalUnavailable(f"the portal at {url} did not answer: {err.message}") from None
         await arrive(
             self.page, {"home": self.toms_link}, timeout_ms=self.timeout_ms,
-            where="the CAASPP portal home page", logged_on=False,
+            where="the CAASPP portal home page", logged_on=False, in_frame=False,
         )
         return self
 
@@ -125,7 +125,7 @@ async def _arrive_logon(
     # starts the logon again from the home page instead of posting twice).
     return await arrive(
         page, candidates, timeout_ms=timeout_ms, where="the next logon page",
-        reload_on_error=0 if after_form else 3, logged_on=False,
+        reload_on_error=0 if after_form else 3, logged_on=False, in_frame=False,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import shutil
+import sqlite3
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -36,9 +39,19 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default data seeded once; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("seeded") / "portal.sqlite3"
+    create_app(PortalConfig(db_path=path))
+    return path
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> PortalConfig:
-    return PortalConfig(db_path=tmp_path / "portal.sqlite3", secret_key="test-secret")
+def config(tmp_path: Path, seeded_db: Path) -> PortalConfig:
+    path = tmp_path / "portal.sqlite3"
+    shutil.copyfile(seeded_db, path)
+    return PortalConfig(db_path=path, secret_key="test-secret")
 
 
 @pytest.fixture
@@ -105,6 +118,76 @@ def choose_role(client: FlaskClient, label: str) -> TestResponse:
     return client.post(
         "/toms/role", data={"csrf_token": csrf_token(page.text), "role_id": value, "tab": ""}
     )
+
+
+def students_json(client: FlaskClient, **filters: str) -> list[dict[str, Any]]:
+    response = client.get("/__mock__/students", query_string=filters)
+    assert response.status_code == 200
+    data: list[dict[str, Any]] = response.get_json()
+    return data
+
+
+def student_json(client: FlaskClient, ssid: str) -> dict[str, Any]:
+    response = client.get(f"/__mock__/students/{ssid}")
+    assert response.status_code == 200
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def student_id(app: Flask, ssid: str) -> int:
+    """The internal id of a student (what TOMS puts in its URLs)."""
+    conn = sqlite3.connect(get_state(app).db_path)
+    try:
+        row = conn.execute("SELECT id FROM students WHERE ssid = ?", (ssid,)).fetchone()
+    finally:
+        conn.close()
+    assert row is not None
+    return int(row[0])
+
+
+def find_student(
+    client: FlaskClient, predicate: Callable[[dict[str, Any]], bool], **filters: str
+) -> dict[str, Any]:
+    for student in students_json(client, **filters):
+        if predicate(student):
+            return student
+    raise AssertionError("no such student in the seed data")
+
+
+def assignment(student: dict[str, Any], test: str) -> dict[str, Any]:
+    return next(a for a in student["assignments"] if a["test"] == test)
+
+
+ELA = "Smarter Balanced for English Language Arts/Literacy"
+MATH = "Smarter Balanced for Mathematics"
+CAST = "California Science Test"
+CSA = "California Spanish Assessment"
+KEYS = {ELA: "ELA", MATH: "MATH", CAST: "CAST", CSA: "CSA"}
+
+
+def save_form(
+    client: FlaskClient,
+    sid: int,
+    *,
+    codes: dict[str, str] | None = None,
+    assign: list[str] | None = None,
+) -> TestResponse:
+    """Post the bottom SAVE as the page's form would: current checkboxes unless ``assign``."""
+    url = f"/toms/frame/students/{sid}/assignments"
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    tree = parse(page.text)
+    data: dict[str, Any] = {"csrf_token": csrf_token(page.text), "assignments_present": "1"}
+    for key in ("ELA", "MATH", "CAST", "CSA"):
+        data[f"code-{key}"] = (codes or {}).get(key, "")
+    if assign is None:
+        assign = [
+            str(box.get("value"))
+            for box in tree.find_all("input", type="checkbox", name="assign")
+            if "checked" in box.attrs
+        ]
+    data["assign"] = assign
+    return client.post(url, data=data)
 
 
 @pytest.fixture

@@ -6,8 +6,21 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 @dataclass
@@ -117,7 +130,10 @@ def table_headers(html: str) -> list[str]:
 
 
 def table_rows(html: str) -> list[list[str]]:
-    body = parse(html).find("table").find("tbody")
+    tables = parse(html).find_all("table")
+    if not tables:
+        return []
+    body = tables[0].find("tbody")
     return [[td.text for td in tr.find_all("td")] for tr in body.find_all("tr")]
 
 
