@@ -151,42 +151,82 @@ def test_missing_setting_names_the_variable(portal: Portal, tmp_path: Path) -> N
     assert done.returncode == 2 and "TOMS_WORKERS" in done.stderr
 
 
-def test_killed_halfway_then_rerun_is_exact(portal: Portal, tmp_path: Path) -> None:
-    roster = build_roster(portal, tmp_path / "roster.csv", settable=40, blocked=False)
-    state = tmp_path / "state"
-    env = toms_env(portal, state)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rpa", "optout", "apply", str(roster.path), "--workers", "2"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _start(roster: Roster, env: dict[str, str], cwd: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rpa", "optout", "apply", str(roster.path), "--workers", "2",
+         *extra],
+        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+
+
+def _kill_when(proc: subprocess.Popen[str], portal: Portal, changes: int) -> str:
+    """SIGKILL the run once the portal holds ``changes`` saved codes; return its stderr."""
     deadline = time.monotonic() + 240
-    while len(portal.audit()) < 20:
+    while len(portal.audit()) < changes:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert len(portal.audit()) < 40
+    _, err = proc.communicate()
+    return err
 
-    again = toms(["optout", "apply", str(roster.path), "--workers", "2"], env, tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert "Resuming the unfinished run" in again.stderr
+
+def test_killed_twice_then_resumed_is_exact(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=36, blocked=False)
+    state = tmp_path / "state"
+    env = toms_env(portal, state)
+
+    first = _start(roster, env, tmp_path)
+    # While it runs, a second apply on the same state directory is turned away.
+    while len(portal.audit()) < 2:
+        assert first.poll() is None
+        time.sleep(0.05)
+    second = toms(["optout", "apply", str(roster.path)], env, tmp_path)
+    assert second.returncode == 2
+    assert "Another run is using the state directory" in second.stderr
+    err = _kill_when(first, portal, 12)
+    run_id = re.search(r"Run (apply-\S+): 36 rows", err)
+    assert run_id, err
+
+    # Re-running the same roster resumes the run by itself...
+    again = _start(roster, env, tmp_path)
+    err = _kill_when(again, portal, 24)
+    assert f"Resuming the unfinished run {run_id.group(1)}" in err
+    assert len(portal.audit()) < 36
+
+    # ...and --resume names it explicitly.
+    done = toms(["optout", "apply", str(roster.path), "--resume", run_id.group(1)], env,
+                tmp_path)
+    assert done.returncode == 0, done.stderr
     _assert_portal_matches(portal, roster)
     _applied_once(portal, roster)
-    rows = results(_run_dir(again.stdout))
+    rows = results(_run_dir(done.stdout))
     assert {r["status"] for r in rows} == {"applied"}
+    assert len(rows) == 36
+
+
+def test_portal_down_stops_with_exit_3(portal: Portal, tmp_path: Path) -> None:
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=2, blocked=False)
+    env = toms_env(portal, tmp_path / "state", TOMS_PORTAL_URL="http://127.0.0.1:9/")
+    done = toms(["optout", "apply", str(roster.path)], env, tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert "could not log on to TOMS" in done.stdout
+    assert "--resume" in done.stdout
+    assert "Traceback" not in done.stderr
 
 
 def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: Path) -> None:
     roster = build_roster(portal, tmp_path / "roster.csv", settable=40, blocked=False)
     portal.faults(error_rate=0.1, session_lifetime_s=8, fault_seed=7)
     state = tmp_path / "state"
-    done = toms(["optout", "apply", str(roster.path), "--workers", "4"], toms_env(portal, state),
-                tmp_path)
+    env = toms_env(portal, state, TOMS_TRACE="on")
+    done = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
     portal.faults(error_rate=0.0, session_lifetime_s=None)
     assert done.returncode == 0, done.stderr[-3000:]
     _assert_portal_matches(portal, roster)
     _applied_once(portal, roster)
-    stats = portal.client.get("/__mock__/stats").json()
-    assert stats, "the portal injected no faults"
+    assert "SessionExpired" in done.stderr and "error page" in done.stderr
+    # Failed attempts left their evidence, which holds no password.
+    traces = list(state.rglob("trace.zip"))
+    assert traces and list(state.rglob("screenshot.png"))
     _no_password_anywhere(state, done.stdout, done.stderr)
