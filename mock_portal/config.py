@@ -26,6 +26,8 @@ class PortalConfig:
         iframe_delay_ms: delay added to frame-content requests only.
         fault_seed: seed of the one random generator behind every injected fault.
         secret_key: signs the Flask session cookie (random by default).
+        practice_idle_timeout_s: a practice session whose TA made no request on its pages, and
+            a practice student who made no request, for this long is ended or logged out.
     """
 
     db_path: Path | str | None = None
@@ -39,3 +41,4 @@ class PortalConfig:
     iframe_delay_ms: int = 0
     fault_seed: int = 1
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    practice_idle_timeout_s: float = 1800

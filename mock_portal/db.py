@@ -43,6 +43,21 @@ CREATE TABLE IF NOT EXISTS email_codes (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, ssid TEXT NOT NULL,
     test TEXT NOT NULL, old_code TEXT, new_code TEXT);
+CREATE TABLE IF NOT EXISTS practice_sessions (
+    pk INTEGER PRIMARY KEY, code TEXT NOT NULL, ta_user_id INTEGER NOT NULL,
+    ta_username TEXT NOT NULL, remote INTEGER NOT NULL, tests TEXT NOT NULL,
+    created_at REAL NOT NULL, ta_last_seen REAL NOT NULL, ended_at REAL, end_reason TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS practice_active_code
+    ON practice_sessions(code) WHERE ended_at IS NULL;
+CREATE TABLE IF NOT EXISTS practice_students (
+    token TEXT PRIMARY KEY, session_pk INTEGER NOT NULL REFERENCES practice_sessions(pk),
+    first_name TEXT NOT NULL, ssid TEXT, guest INTEGER NOT NULL, test TEXT,
+    state TEXT NOT NULL, reason TEXT, resume INTEGER NOT NULL DEFAULT 0, logout_reason TEXT,
+    signed_in_at REAL NOT NULL, last_seen REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS practice_students_session ON practice_students(session_pk, ssid);
+CREATE TABLE IF NOT EXISTS practice_log (
+    id INTEGER PRIMARY KEY, session_pk INTEGER NOT NULL, token TEXT NOT NULL,
+    action TEXT NOT NULL, reason TEXT, by_user TEXT NOT NULL, at REAL NOT NULL);
 """
 
 

@@ -45,3 +45,24 @@ CODE_TEST_NOT_ASSIGNED = "A condition code can only be set for a test assigned t
 CANNOT_REMOVE_ASSIGNMENT = (
     "A test assignment that has a condition code or has been submitted cannot be removed."
 )
+
+# Practice and training test sessions: TA Training Site
+SELECT_TEST_REQUIRED = "Select at least one test."
+PRACTICE_SESSION_ENDED = "This session has ended."
+NO_STUDENTS_WAITING = "No students are waiting for approval."
+NO_STUDENTS_SIGNED_IN = "No students have signed in to this session."
+STOP_SESSION_CONFIRM = "Are you sure you want to stop this session?"
+STUDENT_NOT_WAITING = "This student is no longer waiting for approval."
+
+# Practice and training test sessions: student interface
+PRACTICE_SESSION_INVALID = "The session ID you entered is not valid or the session has ended."
+STUDENT_NAME_REQUIRED = "Enter your first name and SSID, or sign in as a guest."
+SELECT_ONE_TEST = "Select a test."
+WAITING_FOR_APPROVAL = "Your test administrator must approve you before you can begin."
+STUDENT_DENIED = "Your test administrator did not approve you."
+TEST_PAUSED = "Your test is paused. You can sign in again to return to it."
+GUEST_TEST_PAUSED = "Your test is paused. Guest users cannot return to a paused test."
+STUDENT_SESSION_ENDED = "Your test session has ended. You have been logged out."
+STUDENT_IDLE = "You have been logged out because of inactivity."
+STUDENT_NOT_TESTING = "The student is not signed in to a test."
+STUDENT_CANNOT_RETURN = "Only a student who signed in with an SSID and paused can return."

@@ -89,7 +89,7 @@ def _apt_install_chromium() -> None:
 def find_browser(override: Path | None = None, *, install: bool = True) -> BrowserChoice:
     """Choose the Chromium to launch, installing Debian's package if allowed and needed."""
     if override is not None:
-        if not os.access(override, os.X_OK):
+        if not (override.is_file() and os.access(override, os.X_OK)):
             raise SettingsError(
                 f"TOMS_BROWSER_PATH points to {override}, which is not an executable file",
                 variable="TOMS_BROWSER_PATH",
@@ -127,8 +127,40 @@ async def launch_browser(playwright: Playwright, settings: Settings) -> Browser:
         source = choice.source + (f" ({choice.executable})" if choice.executable else "")
     if not _logged_once:
         log.info("Browser: %s, version %s", source, browser.version)
+        expected = playwright_chromium_version()
+        if expected and abs(_major(expected) - _major(browser.version)) > MAX_MAJOR_GAP:
+            log.warning(
+                "This Playwright was built for Chromium %s; Chromium %s may behave differently. "
+                "If pages misbehave, run `python -m playwright install chromium`.",
+                expected, browser.version,
+            )
         _logged_once = True
     return browser
+
+
+MAX_MAJOR_GAP = 5
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def playwright_chromium_version() -> str | None:
+    """The Chromium version this Playwright was built and tested with, if it says."""
+    import json
+
+    import playwright
+
+    path = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    try:
+        browsers = json.loads(path.read_text())["browsers"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for entry in browsers:
+        if entry.get("name") == "chromium":
+            return str(entry.get("browserVersion", "")) or None
+    return None
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,12 +15,23 @@ __all__ = ["SecretFilter", "setup_logging"]
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the new one after a rollover too, is mode 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        os.close(fd)
+        os.chmod(self.baseFilename, FILE_MODE)
+        return super()._open()
+
+
 class SecretFilter(logging.Filter):
     """Replaces every secret in a record's message with ``***``, whatever logged it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s]
+        # Longest first, so that a secret containing another is masked whole.
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -51,7 +63,7 @@ def setup_logging(
         path = log_dir / "toms-rpa.log"
         path.touch(mode=FILE_MODE, exist_ok=True)
         path.chmod(FILE_MODE)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = PrivateRotatingFileHandler(
             path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
         )
         file_handler.setFormatter(logging.Formatter(FORMAT))

@@ -7,6 +7,7 @@ import sys
 import time
 from collections import Counter
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -36,6 +37,7 @@ class RunProgress:
         self._last_log = 0.0
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+        self._restore: list[tuple[logging.StreamHandler[Any], Any]] = []
         if sys.stderr.isatty():
             self._bar = Progress(
                 TextColumn("[bold]{task.description}"),
@@ -56,6 +58,11 @@ class RunProgress:
             self._task = self._bar.add_task(
                 self.label, total=self.total, completed=self.done, rate="", counts=""
             )
+            # While the bar is drawn, rich stands in for sys.stderr and prints what is written
+            # to it above the bar; point the console log handler at it so lines do not tear it.
+            for handler in logging.getLogger().handlers:
+                if type(handler) is logging.StreamHandler:
+                    self._restore.append((handler, handler.setStream(sys.stderr)))
         return self
 
     def __exit__(
@@ -66,6 +73,9 @@ class RunProgress:
     ) -> None:
         if self._bar is not None:
             self._bar.stop()
+            for handler, stream in self._restore:
+                if stream is not None:
+                    handler.setStream(stream)
 
     @property
     def rate(self) -> float:

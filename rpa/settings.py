@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         # `TOMS_BROWSER_PATH=` in .env means "not set", not "the current directory".
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return Path(".state") if isinstance(value, str) and not value.strip() else value
+
     def require_credentials(self) -> None:
         """Raise :class:`SettingsError` naming the first missing credential."""
         if not self.username:
