@@ -29,6 +29,7 @@ SAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "fixtures" / "rosters" 
 DEMO_USER = "lea.coordinator@example.org"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the bundled mock portal's published demo logon
 DEMO_ROLE = "LEA CAASPP Coordinator"
+REDACT_HELP = "write reports with names as initials and SSIDs masked, for sharing"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,10 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     plan = osub.add_parser("plan", help="read each student's state and write the plan")
     plan.add_argument("roster", type=Path)
     plan.add_argument("--workers", type=int)
+    plan.add_argument("--redact", action="store_true", help=REDACT_HELP)
     apply = osub.add_parser("apply", help="set the condition codes and read them back")
     apply.add_argument("roster", type=Path)
     apply.add_argument("--workers", type=int)
     apply.add_argument("--resume", metavar="RUN", help="continue this earlier run")
+    apply.add_argument("--redact", action="store_true", help=REDACT_HELP)
     return parser
 
 
@@ -89,7 +92,8 @@ def _optout(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _logging(args, settings)
     result = run_optout(
-        settings, args.roster, kind=args.action, resume=getattr(args, "resume", None)
+        settings, args.roster, kind=args.action, resume=getattr(args, "resume", None),
+        redact=args.redact,
     )
     _print_result(result, kind=args.action)
     return result.exit_code

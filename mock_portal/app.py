@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.exceptions import HTTPException
 
-from . import caaspp, messages, sso, testapi, toms
+from . import caaspp, messages, practice, sso, student_site, testapi, toms
 from .catalog import TEST_GROUPS, TESTS
 from .config import PortalConfig
 from .db import close_db, connect, init_db
@@ -92,7 +92,7 @@ def create_app(config: PortalConfig | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = PortalState(config, db_path)
     csrf.init_app(app)
     csrf.exempt(testapi.bp)
-    for blueprint in (caaspp.bp, sso.bp, toms.bp, testapi.bp):
+    for blueprint in (caaspp.bp, sso.bp, toms.bp, practice.bp, student_site.bp, testapi.bp):
         app.register_blueprint(blueprint)
     app.teardown_appcontext(close_db)
     app.jinja_env.trim_blocks = True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
 from .faults import apply_faults, finish_faults
 
@@ -50,15 +51,35 @@ TILES = (
 )
 
 
+# slug -> endpoint of the tiles that lead to a page the mock models
+MODELLED = {"practice-tests": "caaspp.practice_tests"}
+
+
 @bp.get("/")
 def home() -> str:
     """The portal home page with the system tiles."""
-    return render_template("home.html", placeholders=PLACEHOLDERS, nav=NAV, tiles=TILES)
+    links = {
+        slug: url_for(MODELLED[slug])
+        if slug in MODELLED
+        else url_for("caaspp.placeholder", slug=slug)
+        for slug in TILES
+    }
+    return render_template(
+        "home.html", placeholders=PLACEHOLDERS, nav=NAV, tiles=TILES, links=links
+    )
+
+
+@bp.get("/practice-tests/")
+def practice_tests() -> str:
+    """Practice and Training Tests, with the way to the Test Administrator Training Site."""
+    return render_template("practice/index.html", placeholders=PLACEHOLDERS, nav=NAV)
 
 
 @bp.get("/page/<slug>")
-def placeholder(slug: str) -> str:
+def placeholder(slug: str) -> str | Response:
     """A page of the portal that the mock does not model."""
+    if slug in MODELLED:
+        return redirect(url_for(MODELLED[slug]))
     if slug not in PLACEHOLDERS:
         abort(404)
     return render_template(

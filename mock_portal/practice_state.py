@@ -1,4 +1,4 @@
-"""Practice and training test sessions: the test catalog, sessions and their students.
+"""Practice and training test sessions: sessions, their students and the approval log.
 
 Pure logic over the SQLite tables ``practice_sessions``, ``practice_students`` and
 ``practice_log``; the TA Training Site (``practice.py``), the student interface
@@ -21,14 +21,17 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from . import messages
+from .practice_catalog import (
+    PRACTICE_TEST_BY_KEY,
+    PRACTICE_TESTS,
+    PracticeTest,
+    practice_test,
+)
 
 __all__ = [
     "ACTIVE_STATES",
-    "PRACTICE_GROUPS",
-    "PRACTICE_TESTS",
     "PracticeSession",
     "PracticeStudent",
-    "PracticeTest",
     "Rejected",
     "answer_is_this_you",
     "approve",
@@ -46,6 +49,7 @@ __all__ = [
     "random_session_id",
     "return_student",
     "session_json",
+    "session_of",
     "sign_in",
     "stop_session",
     "student_json",
@@ -67,62 +71,6 @@ STATE_LABELS: Final = {
     "logged-out": "Logged Out",
 }
 REASON_MAX: Final = 200
-
-
-@dataclass(frozen=True)
-class PracticeTest:
-    """One practice or training test as the TA Training Site lists it."""
-
-    key: str
-    name: str
-    group: str
-
-
-SB_PRACTICE: Final = "Smarter Balanced Practice Tests"
-SB_TRAINING: Final = "Smarter Balanced Training Tests"
-CAST_PRACTICE: Final = "California Science Test Practice Tests"
-ELPAC_PRACTICE: Final = "ELPAC Practice Tests"
-PRACTICE_GROUPS: Final = (SB_PRACTICE, SB_TRAINING, CAST_PRACTICE, ELPAC_PRACTICE)
-
-_SB_GRADES = ("3", "4", "5", "6", "7", "8", "11")
-_SPANS = (("3-5", "Grades 3–5"), ("6-8", "Grades 6–8"), ("hs", "High School"))  # noqa: RUF001
-_ELPAC_SPANS = (
-    ("k", "Kindergarten"),
-    ("1", "Grade 1"),
-    ("2", "Grade 2"),
-    ("3-5", "Grades 3–5"),  # noqa: RUF001 - the site writes grade spans with an en dash
-    ("6-8", "Grades 6–8"),  # noqa: RUF001
-    ("9-10", "Grades 9–10"),  # noqa: RUF001
-    ("11-12", "Grades 11–12"),  # noqa: RUF001
-)
-
-# Every test a session can offer, in the order the selection page lists them.
-PRACTICE_TESTS: Final = (
-    *(
-        PracticeTest(f"sb-pt-{g}-{s.lower()}", f"Grade {g} {s} Practice Test", SB_PRACTICE)
-        for g in _SB_GRADES
-        for s in ("ELA", "Math")
-    ),
-    *(
-        PracticeTest(f"sb-tt-{key}-{s.lower()}", f"{label} {s} Training Test", SB_TRAINING)
-        for key, label in _SPANS
-        for s in ("ELA", "Math")
-    ),
-    PracticeTest("cast-pt-5", "Grade 5 Science Practice Test", CAST_PRACTICE),
-    PracticeTest("cast-pt-8", "Grade 8 Science Practice Test", CAST_PRACTICE),
-    PracticeTest("cast-pt-hs", "High School Science Practice Test", CAST_PRACTICE),
-    *(
-        PracticeTest(f"elpac-pt-{key}", f"{label} ELPAC Practice Test", ELPAC_PRACTICE)
-        for key, label in _ELPAC_SPANS
-    ),
-)
-_BY_KEY: Final = {t.key: t for t in PRACTICE_TESTS}
-_BY_NAME: Final = {t.name: t for t in PRACTICE_TESTS}
-
-
-def practice_test(value: str) -> PracticeTest | None:
-    """The test with this key or exact visible name."""
-    return _BY_KEY.get(value) or _BY_NAME.get(value)
 
 
 class Rejected(Exception):
@@ -197,14 +145,14 @@ _SESSION_COLUMNS = "pk, code, ta_user_id, ta_username, remote, tests, ended_at, 
 
 
 def _session(row: sqlite3.Row) -> PracticeSession:
-    keys = [k for k in row["tests"].split(",") if k in _BY_KEY]
+    keys = [k for k in row["tests"].split(",") if k in PRACTICE_TEST_BY_KEY]
     return PracticeSession(
         pk=row["pk"],
         code=row["code"],
         ta_user_id=row["ta_user_id"],
         ta=row["ta_username"],
         remote=bool(row["remote"]),
-        tests=tuple(_BY_KEY[k] for k in keys),
+        tests=tuple(PRACTICE_TEST_BY_KEY[k] for k in keys),
         active=row["ended_at"] is None,
         end_reason=row["end_reason"],
     )
@@ -251,6 +199,13 @@ def _session_by_pk(db: sqlite3.Connection, pk: int) -> PracticeSession | None:
     return _session(row) if row else None
 
 
+def session_of(db: sqlite3.Connection, student: PracticeStudent) -> PracticeSession:
+    """The session a student signed in to."""
+    found = _session_by_pk(db, student.session_pk)
+    assert found is not None
+    return found
+
+
 def find_session(db: sqlite3.Connection, code: str) -> PracticeSession | None:
     """The active session with this ID, else the newest ended one (IDs are reused only later)."""
     row = db.execute(
@@ -278,11 +233,15 @@ def touch_session(db: sqlite3.Connection, session: PracticeSession, now: float) 
     )
 
 
-def _end_sessions(db: sqlite3.Connection, where: str, params: tuple[Any, ...], now: float,
-                  reason: str) -> None:
-    pks = [r["pk"] for r in db.execute(
-        f"SELECT pk FROM practice_sessions WHERE ended_at IS NULL AND {where}", params
-    ).fetchall()]
+def _end_sessions(
+    db: sqlite3.Connection, where: str, params: tuple[Any, ...], now: float, reason: str
+) -> None:
+    pks = [
+        r["pk"]
+        for r in db.execute(
+            f"SELECT pk FROM practice_sessions WHERE ended_at IS NULL AND {where}", params
+        ).fetchall()
+    ]
     for pk in pks:
         db.execute(
             "UPDATE practice_sessions SET ended_at = ?, end_reason = ? WHERE pk = ?",
@@ -331,7 +290,7 @@ def _student(row: sqlite3.Row) -> PracticeStudent:
         first_name=row["first_name"],
         ssid=row["ssid"],
         guest=bool(row["guest"]),
-        test=_BY_KEY.get(row["test"] or ""),
+        test=PRACTICE_TEST_BY_KEY.get(row["test"] or ""),
         state=row["state"],
         reason=row["reason"],
         resume=bool(row["resume"]),
@@ -410,8 +369,7 @@ def sign_in(
         raise Rejected(messages.PRACTICE_SESSION_INVALID, status=404)
     if not guest:
         row = db.execute(
-            f"SELECT {_STUDENT_COLUMNS} FROM practice_students"
-            " WHERE session_pk = ? AND ssid = ?",
+            f"SELECT {_STUDENT_COLUMNS} FROM practice_students WHERE session_pk = ? AND ssid = ?",
             (session.pk, ssid),
         ).fetchone()
         if row is not None:
@@ -441,7 +399,7 @@ def sign_in(
 def answer_is_this_you(
     db: sqlite3.Connection, student: PracticeStudent, *, yes: bool, now: float
 ) -> PracticeStudent:
-    """"Yes": a returning student waits again, others choose a test. "No": logged out."""
+    """Answer "Is This You?": yes, choose a test (a returning student waits); no, log out."""
     if not yes:
         _set(db, student.token, now, state="logged-out", logout_reason="not-me")
     elif student.resume and student.test is not None:
@@ -450,7 +408,10 @@ def answer_is_this_you(
 
 
 def choose_test(
-    db: sqlite3.Connection, student: PracticeStudent, session: PracticeSession, value: str,
+    db: sqlite3.Connection,
+    student: PracticeStudent,
+    session: PracticeSession,
+    value: str,
     now: float,
 ) -> PracticeStudent:
     """Pick one of the session's tests and wait for approval.
@@ -466,8 +427,12 @@ def choose_test(
 
 
 def _log(
-    db: sqlite3.Connection, student: PracticeStudent, action: str, reason: str | None,
-    by: str, now: float,
+    db: sqlite3.Connection,
+    student: PracticeStudent,
+    action: str,
+    reason: str | None,
+    by: str,
+    now: float,
 ) -> None:
     db.execute(
         "INSERT INTO practice_log (session_pk, token, action, reason, by_user, at)"
@@ -539,9 +504,7 @@ def pause(db: sqlite3.Connection, student: PracticeStudent, now: float) -> Pract
     return _refetch(db, student.token)
 
 
-def return_student(
-    db: sqlite3.Connection, student: PracticeStudent, now: float
-) -> PracticeStudent:
+def return_student(db: sqlite3.Connection, student: PracticeStudent, now: float) -> PracticeStudent:
     """Sign a student with an SSID in again to their test: waiting for a new approval.
 
     Raises:

@@ -8,8 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request
 
+from . import messages
+from . import practice_state as ps
 from .catalog import TEST_BY_KEY, TESTS
 from .db import get_db
+from .practice import session_link
 from .seed import generate, write_dataset
 from .state import get_state
 
@@ -117,8 +120,10 @@ def outbox() -> Response:
 
 
 def reseed(students: int, seed: int) -> None:
-    """Replace all data, sessions, devices, codes and audit with freshly seeded data."""
-    write_dataset(get_db(), generate(seed, students))
+    """Replace all data, sessions, devices, codes, audit and practice sessions."""
+    db = get_db()
+    write_dataset(db, generate(seed, students))
+    ps.clear(db)
 
 
 @bp.post("/reset")
@@ -170,3 +175,99 @@ def stats() -> Response:
     with state.lock:
         counts = dict(vars(state.stats))
     return jsonify(counts)
+
+
+# --- practice and training test sessions ------------------------------------------------------
+
+
+def _error(message: str, status: int) -> Response:
+    return make_response(jsonify({"error": message}), status)
+
+
+def _practice_db() -> sqlite3.Connection:
+    """The connection, after ending idle practice sessions and logging out idle students."""
+    db = get_db()
+    state = get_state()
+    ps.expire_idle(db, state.clock(), state.config.practice_idle_timeout_s)
+    return db
+
+
+def _session_json(db: sqlite3.Connection, found: ps.PracticeSession) -> dict[str, Any]:
+    return ps.session_json(db, found, session_link(found.code))
+
+
+@bp.get("/practice/sessions")
+def practice_sessions() -> Response:
+    """Every practice session, oldest first."""
+    db = _practice_db()
+    return jsonify([_session_json(db, s) for s in ps.list_sessions(db)])
+
+
+@bp.get("/practice/sessions/<code>")
+def practice_session(code: str) -> Response:
+    """One practice session by its ID (the active one, else the newest); 404 if unknown."""
+    db = _practice_db()
+    found = ps.find_session(db, code)
+    if found is None:
+        return _error("not found", 404)
+    return jsonify(_session_json(db, found))
+
+
+@bp.post("/practice/sessions/<code>/students")
+def practice_sign_in(code: str) -> Response:
+    """Sign a student in straight to waiting: ``{"first_name", "ssid", "guest", "test"}``.
+
+    ``test`` is a test's visible name (or key); omitted, the session's first test. A student
+    who signs in again with the same SSID gets the same row (and token) back.
+    """
+    db = _practice_db()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error("body must be a JSON object", 400)
+    found = ps.find_session(db, code)
+    if found is None:
+        return _error("not found", 404)
+    first_name, ssid = body.get("first_name") or "", body.get("ssid") or ""
+    guest, test = bool(body.get("guest", False)), body.get("test")
+    if not isinstance(first_name, str) or not isinstance(ssid, str):
+        return _error("first_name and ssid must be strings", 400)
+    if test is not None and not isinstance(test, str):
+        return _error("test must be a string", 400)
+    chosen = ps.practice_test(test) if test is not None else found.tests[0]
+    if chosen is None or chosen not in found.tests:
+        return _error(messages.SELECT_ONE_TEST, 400)
+    now = get_state().clock()
+    try:
+        student = ps.sign_in(db, code, first_name=first_name, ssid=ssid, guest=guest, now=now)
+    except ps.Rejected as err:
+        return _error(err.message, err.status)
+    student = ps.choose_test(db, student, found, chosen.key, now)
+    return make_response(jsonify(ps.student_json(student)), 201)
+
+
+def _change_student(token: str, change: str) -> Response:
+    db = _practice_db()
+    student = ps.get_student(db, token)
+    if student is None:
+        return _error("not found", 404)
+    now = get_state().clock()
+    try:
+        if change == "pause":
+            student = ps.pause(db, student, now)
+        else:
+            student = ps.return_student(db, student, now)
+    except ps.Rejected as err:
+        return _error(err.message, err.status)
+    return jsonify(ps.student_json(student))
+
+
+@bp.post("/practice/students/<token>/pause")
+def practice_pause(token: str) -> Response:
+    """Pause the student's test (as the Pause Test button): logged out of the session."""
+    return _change_student(token, "pause")
+
+
+@bp.post("/practice/students/<token>/return")
+def practice_return(token: str) -> Response:
+    """Sign a paused SSID student in again: waiting for a new approval."""
+    return _change_student(token, "return")

@@ -23,7 +23,13 @@ from rpa.files import private_dir
 from rpa.journal import Item, Journal
 from rpa.lock import run_lock
 from rpa.progress import RunProgress
-from rpa.report import write_report_html, write_results_csv, write_summary_json
+from rpa.report import (
+    mask_ssid,
+    redact_name,
+    write_report_html,
+    write_results_csv,
+    write_summary_json,
+)
 from rpa.runner import FAILED, Outcome, RunPolicy, run_queue
 from rpa.settings import Settings
 
@@ -167,12 +173,23 @@ def _result_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: int(r["row"]))
 
 
+def _redact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Names reduced to initials and SSIDs masked but for the last four digits, for sharing."""
+    out = []
+    for row in rows:
+        last, _, first = str(row["name"]).partition(",")
+        out.append(dict(row, name=redact_name(first, last), ssid=mask_ssid(str(row["ssid"]))))
+    return out
+
+
 def write_outputs(
     journal: Journal, run_id: str, run_dir: Path, *, kind: Kind, roster: Path,
-    settings: Settings, started: float, result: RunResult,
+    settings: Settings, started: float, result: RunResult, redact: bool = False,
 ) -> None:
     """results.csv, summary.json and report.html, all private to the user."""
     rows = _result_rows(journal.items(run_id))
+    if redact:
+        rows = _redact(rows)
     counts = Counter(str(r["status"]) for r in rows)
     summary: dict[str, Any] = {
         "run_id": run_id,
@@ -190,6 +207,7 @@ def write_outputs(
         "p50_s": round(result.p50_s, 3),
         "p95_s": round(result.p95_s, 3),
         "workers": settings.workers,
+        "redacted": redact,
     }
     write_results_csv(run_dir / "results.csv", rows, RESULT_COLUMNS)
     write_summary_json(run_dir / "summary.json", summary)
@@ -211,6 +229,7 @@ def run_optout(
     code_provider: CodeProvider | None = None,
     policy: RunPolicy | None = None,
     new_run: bool = False,
+    redact: bool = False,
 ) -> RunResult:
     """Plan or apply a roster; raises :class:`InputError` (nothing done) on bad input."""
     rows = load_roster(roster)
@@ -256,7 +275,7 @@ def run_optout(
             )
             write_outputs(
                 journal, run_id, run_dir, kind=kind, roster=roster, settings=settings,
-                started=started, result=result,
+                started=started, result=result, redact=redact,
             )
             return result
         finally:

@@ -21,7 +21,9 @@ __all__ = ["ERROR_TEXT", "EXPIRED_TEXT", "arrive", "content_frame"]
 # The real TOMS shows each tab inside an iframe named theFrame.
 CONTENT_FRAME = 'iframe[name="theFrame"]'
 ERROR_TEXT = re.compile(
-    r"internal server error|service unavailable|temporarily unavailable|an error has occurred",
+    r"internal server error|service unavailable|temporarily unavailable|an error has occurred"
+    # Chromium's own page when the portal does not answer at all
+    r"|site can.t be reached|refused to connect",
     re.IGNORECASE,
 )
 EXPIRED_TEXT = re.compile(r"session has expired", re.IGNORECASE)
@@ -129,6 +131,9 @@ async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
     """Ask again for the page that answered with an error (only ever a page request)."""
     try:
         target = page.frame(name="theFrame") if in_frame else None
+        if target is not None and target.url.startswith("chrome-error:"):
+            # The frame never reached the portal; its address is gone. Start over instead.
+            raise PortalUnavailable("the portal did not answer")
         if target is not None:
             await target.goto(target.url, timeout=timeout_ms)
         else:

@@ -104,12 +104,19 @@ def test_plan_apply_and_reapply_150_rows_with_4_workers(portal: Portal, tmp_path
     _no_password_anywhere(state, plan.stdout, plan.stderr, apply.stdout, apply.stderr)
 
 
-def test_every_row_set_exits_0(portal: Portal, tmp_path: Path) -> None:
+def test_every_row_set_exits_0_and_redact_hides_names(portal: Portal, tmp_path: Path) -> None:
     roster = build_roster(portal, tmp_path / "roster.csv", settable=4, blocked=False)
-    done = toms(["optout", "apply", str(roster.path)], toms_env(portal, tmp_path / "s"), tmp_path)
+    env = toms_env(portal, tmp_path / "s")
+    done = toms(["optout", "apply", str(roster.path), "--redact"], env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "applied      4" in done.stdout
     _assert_portal_matches(portal, roster)
+    run_dir = _run_dir(done.stdout)
+    shared = (run_dir / "results.csv").read_text() + (run_dir / "report.html").read_text()
+    for row in roster.rows:
+        assert row["ssid"] not in shared and row["last_name"] not in shared
+        assert "******" + row["ssid"][-4:] in shared
+        assert f"{row['first_name'][0]}. {row['last_name'][0]}." in shared
 
 
 def test_bad_roster_is_refused_whole_before_any_browser(portal: Portal, tmp_path: Path) -> None:
@@ -230,3 +237,22 @@ def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: P
     traces = list(state.rglob("trace.zip"))
     assert traces and list(state.rglob("screenshot.png"))
     _no_password_anywhere(state, done.stdout, done.stderr)
+
+
+def test_demo_starts_its_portal_and_applies_a_roster(tmp_path: Path) -> None:
+    """`toms-rpa demo` (the README's main command), on the first rows of the sample roster."""
+    sample = Path(__file__).resolve().parents[2] / "fixtures" / "rosters" / "sample.csv"
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "first-rows.csv"
+    roster.write_text("\n".join(lines[:9]) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOMS_")}
+    env["TOMS_STATE_DIR"] = str(tmp_path / "state")
+    done = toms(["demo", "--roster", str(roster), "--workers", "2"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "The bundled TOMS portal is running at http://127.0.0.1:" in done.stdout
+    assert "lea.coordinator@example.org / demo-password" in done.stdout
+    rows = results(_run_dir(done.stdout))
+    assert len(rows) == 8
+    assert {r["status"] for r in rows} <= {"applied", "already set", "blocked"}
+    assert any(r["status"] == "applied" for r in rows)
+    assert (tmp_path / "state" / "demo" / "browser-state.json").is_file()

@@ -1,0 +1,28 @@
+"""The chaos scenarios at test size: faults, kills and restarts leave the portal exact.
+
+``python -m benchmarks.chaos`` runs the same scenarios at full size (1,000 rows) and prints the
+table that the README shows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.chaos import SCENARIOS, run_scenario
+
+pytestmark = pytest.mark.browser
+
+ROWS = {"kill": 40, "portal-restart": 40}
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_scenario_leaves_the_portal_exact(scenario: str) -> None:
+    outcome = run_scenario(
+        scenario, rows=ROWS.get(scenario, 24), workers=4, seed=3, session_lifetime_s=8,
+    )
+    assert outcome.faults_injected > 0 or scenario in ("slow-requests", "slow-frame",
+                                                       "session-expiry")
+    assert outcome.rows_changed_twice == 0
+    assert outcome.rows_correct == outcome.rows
+    assert outcome.statuses_match
+    assert outcome.exit_code == 0
