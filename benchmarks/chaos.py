@@ -97,7 +97,7 @@ class PortalProcess:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.injected += int(self.stats().get("errors_injected", 0))
+            self.injected += _faults(self.stats())
             self.proc.terminate()
             self.proc.wait(timeout=20)
             self.proc = None
@@ -110,6 +110,12 @@ class PortalProcess:
             return dict(self.get("__mock__/stats"))
         except httpx.HTTPError:
             return {}
+
+
+def _faults(stats: dict[str, int]) -> int:
+    """Faults the portal injected: error pages, slow requests, ended sessions, slow frames."""
+    keys = ("errors_injected", "slow_injected", "sessions_expired", "frames_delayed")
+    return sum(int(stats.get(k, 0)) for k in keys)
 
 
 def _roster(portal: PortalProcess, rows: int, path: Path) -> list[tuple[str, str, str]]:
@@ -248,7 +254,7 @@ def _check(
                     match = False
                 if row["status"] not in ("applied", "already set"):
                     match = False
-    injected = portal.injected + int(portal.stats().get("errors_injected", 0)) + disruptions
+    injected = portal.injected + _faults(portal.stats()) + disruptions
     if exit_code != 0:
         sys.stderr.write(stderr[-4000:])
     return Outcome(name, len(wanted), injected, correct, twice, match, exit_code, round(wall, 1))

@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--session-lifetime", type=float, default=None, help="max session age, s")
     parser.add_argument("--session-expiry-rate", type=float, default=0.0, help="random expiry")
     parser.add_argument("--iframe-delay-ms", type=int, default=0, help="extra delay of frames")
+    parser.add_argument("--slow-rate", type=float, default=0.0, help="share of slow requests")
+    parser.add_argument("--slow-ms", type=int, default=0, help="delay of a slow request")
+    parser.add_argument(
+        "--practice-idle-timeout", type=float, default=1800,
+        help="practice sessions and students logged off after this long idle, seconds",
+    )
     parser.add_argument("--fault-seed", type=int, default=1, help="seed of injected faults")
     parser.add_argument("--log-requests", action="store_true", help="log each request")
     return parser
@@ -46,6 +52,9 @@ def config_from_args(args: argparse.Namespace) -> PortalConfig:
         session_lifetime_s=args.session_lifetime,
         session_expiry_rate=args.session_expiry_rate,
         iframe_delay_ms=args.iframe_delay_ms,
+        slow_rate=args.slow_rate,
+        slow_ms=args.slow_ms,
+        practice_idle_timeout_s=args.practice_idle_timeout,
         fault_seed=args.fault_seed,
     )
 

@@ -24,6 +24,8 @@ class PortalConfig:
         session_lifetime_s: a logon session ends this long after logon, whatever the activity.
         session_expiry_rate: probability per request that the logon session ends.
         iframe_delay_ms: delay added to frame-content requests only.
+        slow_rate: fraction of portal requests delayed by a further ``slow_ms``.
+        slow_ms: the delay of those slow requests.
         fault_seed: seed of the one random generator behind every injected fault.
         secret_key: signs the Flask session cookie (random by default).
         practice_idle_timeout_s: a practice session whose TA made no request on its pages, and
@@ -39,6 +41,8 @@ class PortalConfig:
     session_lifetime_s: float | None = None
     session_expiry_rate: float = 0.0
     iframe_delay_ms: int = 0
+    slow_rate: float = 0.0
+    slow_ms: int = 0
     fault_seed: int = 1
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     practice_idle_timeout_s: float = 1800

@@ -37,6 +37,11 @@ def apply_faults() -> Response | None:
     if frame:
         state.count("frame")
     delay_ms = faults.latency_ms + (faults.iframe_delay_ms if frame else 0)
+    if frame and faults.iframe_delay_ms > 0:
+        state.count("frames_delayed")
+    if faults.slow_rate > 0 and state.draw() < faults.slow_rate:
+        delay_ms += faults.slow_ms
+        state.count("slow_injected")
     if delay_ms > 0:
         time.sleep(delay_ms / 1000)  # the point of the mock: a slow portal
     if faults.error_rate <= 0:

@@ -29,6 +29,8 @@ class Faults:
     session_lifetime_s: float | None = None
     session_expiry_rate: float = 0.0
     iframe_delay_ms: int = 0
+    slow_rate: float = 0.0
+    slow_ms: int = 0
     fault_seed: int = 1
 
     @classmethod
@@ -53,7 +55,7 @@ class Faults:
                 raise ValueError(f"{key} must be a number")
             if value < 0 or (key.endswith("_rate") and value > 1):
                 raise ValueError(f"{key} out of range")
-            whole = key in ("latency_ms", "iframe_delay_ms", "fault_seed")
+            whole = key in ("latency_ms", "iframe_delay_ms", "slow_ms", "fault_seed")
             values[key] = int(value) if whole else value
         return Faults(**values)
 
@@ -67,6 +69,8 @@ class Stats:
     errors_injected: int = 0
     errors_after_store: int = 0
     sessions_expired: int = 0
+    slow_injected: int = 0
+    frames_delayed: int = 0
 
 
 class PortalState:
