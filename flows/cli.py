@@ -84,8 +84,8 @@ def _print_result(result: RunResult, *, kind: str) -> None:
         print(f"The run stopped: {result.stopped}")
         print(f"Fix the cause, then resume with: toms-rpa optout {kind} ROSTER --resume "
               f"{result.run_id}")
-    print(f"Report:  {result.run_dir / 'report.html'}")
-    print(f"Results: {result.run_dir / 'results.csv'}")
+    print(f"Report:  {(result.run_dir / 'report.html').resolve()}")
+    print(f"Results: {(result.run_dir / 'results.csv').resolve()}")
 
 
 def _optout(args: argparse.Namespace) -> int:

@@ -215,7 +215,9 @@ def _cells(
     for column in columns:
         text = _text(row.get(column))
         href = _relative_href(text) if column == link_column and text else None
-        cells.append({"text": text, "href": href})
+        # A link reads as what it opens ("screenshot", "attempt-2"), not as a long path.
+        shown = text.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0] if href else text
+        cells.append({"text": shown, "href": href})
     return cells
 
 

@@ -16,7 +16,9 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from rpa.errors import PortalUnavailable, SessionExpired
 
-__all__ = ["ERROR_TEXT", "EXPIRED_TEXT", "arrive", "content_frame"]
+__all__ = [
+    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "arrive", "column", "content_frame",
+]
 
 # The real TOMS shows each tab inside an iframe named theFrame.
 CONTENT_FRAME = 'iframe[name="theFrame"]'
@@ -28,6 +30,32 @@ ERROR_TEXT = re.compile(
 )
 EXPIRED_TEXT = re.compile(r"session has expired", re.IGNORECASE)
 LOGON_BUTTON = "Secure Logon"
+
+# Reads a table the way a person reads it: header texts, then each row's cell texts and buttons.
+READ_TABLE_JS = """
+table => {
+  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const rows = Array.from(table.rows);
+  const headRow = rows.find(r => Array.from(r.cells).every(c => c.tagName === 'TH'));
+  const heads = headRow ? Array.from(headRow.cells).map(text) : [];
+  const body = rows.filter(r => r !== headRow).map(r => ({
+    cells: Array.from(r.cells).map(text),
+    buttons: Array.from(r.querySelectorAll('button, [role=button]')).map(b => ({
+      name: text(b),
+      disabled: b.disabled === true || b.getAttribute('aria-disabled') === 'true',
+    })),
+  }));
+  return {caption: table.caption ? text(table.caption) : '', heads, body};
+}
+"""
+
+
+def column(heads: list[str], name: str, where: str) -> int:
+    """The index of the column headed ``name``; a portal without it is broken for us."""
+    for index, head in enumerate(heads):
+        if head.strip().lower() == name.lower():
+            return index
+    raise PortalUnavailable(f"{where} has no column {name!r} (columns: {', '.join(heads)})")
 
 
 def content_frame(page: Page) -> FrameLocator:

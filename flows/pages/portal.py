@@ -10,7 +10,10 @@ from playwright.async_api import Locator, Page
 from flows.pages.base import arrive, content_frame
 from rpa.errors import PortalUnavailable, SettingsError
 
-__all__ = ["Landing", "LogonPage", "MyTomsHome", "PortalHome", "RoleDialog", "landing_candidates"]
+__all__ = [
+    "Landing", "LogonPage", "MyTomsHome", "PortalHome", "RoleDialog", "landing_candidates",
+    "toms_marker",
+]
 
 TOMS_TILE = "Test Operations Management System (TOMS)"
 
@@ -25,13 +28,21 @@ class Landing:
     REFUSED = "refused"
 
 
-def landing_candidates(page: Page) -> dict[str, Locator]:
-    """What a person looks for to know where the portal has taken them."""
+def toms_marker(page: Page) -> Locator:
+    """What shows a person they are in TOMS: its Students tab."""
+    return page.get_by_role("link", name="Students", exact=True)
+
+
+def landing_candidates(page: Page, destination: Locator | None = None) -> dict[str, Locator]:
+    """What a person looks for to know where the portal has taken them.
+
+    ``destination`` marks the system the logon leads to (TOMS by default).
+    """
     return {
         Landing.LOGON: page.get_by_role("button", name="Secure Logon"),
         Landing.CODE: page.get_by_role("heading", name="Enter Email Code"),
         Landing.ROLE: page.get_by_role("heading", name="Please select a role"),
-        Landing.TOMS: page.get_by_role("link", name="Students", exact=True),
+        Landing.TOMS: destination if destination is not None else toms_marker(page),
     }
 
 
@@ -60,19 +71,23 @@ class PortalHome:
         await self.toms_link.click(timeout=self.timeout_ms)
         return await self.landed()
 
-    async def landed(self) -> str:
-        """Which logon page, or TOMS itself, is showing now."""
+    async def landed(self, destination: Locator | None = None) -> str:
+        """Which logon page, or the destination itself (TOMS by default), is showing now."""
         return await _arrive_logon(
-            self.page, landing_candidates(self.page), self.timeout_ms, after_form=False
+            self.page, landing_candidates(self.page, destination), self.timeout_ms,
+            after_form=False,
         )
 
 
 class LogonPage:
     """Step 3: the Single Sign-On logon page, and the e-mail code step that may follow."""
 
-    def __init__(self, page: Page, *, timeout_ms: float) -> None:
+    def __init__(
+        self, page: Page, *, timeout_ms: float, destination: Locator | None = None
+    ) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
+        self.destination = destination
         self.username = page.get_by_label("Username")
         self.password = page.get_by_label("Password", exact=True)
         self.submit = page.get_by_role("button", name="Secure Logon")
@@ -98,7 +113,10 @@ class LogonPage:
         return await self._after(Landing.CODE)
 
     async def _after(self, current: str) -> str:
-        candidates = {k: v for k, v in landing_candidates(self.page).items() if k != current}
+        candidates = {
+            k: v for k, v in landing_candidates(self.page, self.destination).items()
+            if k != current
+        }
         candidates[Landing.REFUSED] = self.alert
         # The logon page itself comes back with an alert when the credentials are refused.
         key = await _arrive_logon(self.page, candidates, self.timeout_ms, after_form=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.async_api import Locator, Page
 
-from flows.pages.base import arrive, content_frame
+from flows.pages.base import READ_TABLE_JS, arrive, column, content_frame
 from rpa.errors import PortalUnavailable
 
 __all__ = ["Assignment", "SearchResult", "StudentProfile", "StudentSearch", "TestAssignments"]
@@ -16,30 +16,6 @@ __all__ = ["Assignment", "SearchResult", "StudentProfile", "StudentSearch", "Tes
 SAVED_TEXT = re.compile(r"changes have been saved", re.IGNORECASE)
 ASSIGNMENTS_CAPTION = re.compile(r"^\s*Current Active Test Assignments for", re.IGNORECASE)
 
-# Reads a table the way a person reads it: header texts, then each row's cell texts and buttons.
-READ_TABLE_JS = """
-table => {
-  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
-  const rows = Array.from(table.rows);
-  const headRow = rows.find(r => Array.from(r.cells).every(c => c.tagName === 'TH'));
-  const heads = headRow ? Array.from(headRow.cells).map(text) : [];
-  const body = rows.filter(r => r !== headRow).map(r => ({
-    cells: Array.from(r.cells).map(text),
-    buttons: Array.from(r.querySelectorAll('button, [role=button]')).map(b => ({
-      name: text(b),
-      disabled: b.disabled === true || b.getAttribute('aria-disabled') === 'true',
-    })),
-  }));
-  return {caption: table.caption ? text(table.caption) : '', heads, body};
-}
-"""
-
-
-def _column(heads: list[str], name: str, where: str) -> int:
-    for index, head in enumerate(heads):
-        if head.strip().lower() == name.lower():
-            return index
-    raise PortalUnavailable(f"{where} has no column {name!r} (columns: {', '.join(heads)})")
 
 
 @dataclass(frozen=True)
@@ -119,8 +95,8 @@ class StudentSearch:
     def _parse(table: dict[str, Any]) -> list[SearchResult]:
         heads: list[str] = table["heads"]
         where = "the search results"
-        name, ssid = _column(heads, "Name", where), _column(heads, "SSID", where)
-        school, grade = _column(heads, "School", where), _column(heads, "Grade", where)
+        name, ssid = column(heads, "Name", where), column(heads, "SSID", where)
+        school, grade = column(heads, "School", where), column(heads, "Grade", where)
         results = []
         for row in table["body"]:
             cells: list[str] = row["cells"]
@@ -187,10 +163,10 @@ class TestAssignments:
         table = await self.table.evaluate(READ_TABLE_JS)
         heads: list[str] = table["heads"]
         where = "Current Active Test Assignments"
-        test, status = _column(heads, "Test Program", where), _column(
+        test, status = column(heads, "Test Program", where), column(
             heads, "Test Assignment Status", where
         )
-        code = _column(heads, "Condition Code", where)
+        code = column(heads, "Condition Code", where)
         rows = []
         for row in table["body"]:
             cells: list[str] = row["cells"]
