@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +67,63 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--workers", type=int)
     apply.add_argument("--resume", metavar="RUN", help="continue this earlier run")
     apply.add_argument("--redact", action="store_true", help=REDACT_HELP)
+    practice = sub.add_parser("practice", help="practice and training test sessions")
+    psub = practice.add_subparsers(dest="action", required=True)
+    start = psub.add_parser("start", help="start a session and print its Practice Session ID")
+    start.add_argument(
+        "--tests", required=True,
+        help='the tests, as the training site names them, separated by ";" or ","',
+    )
+    start.add_argument("--remote", action="store_true", help="a remote session (with a link)")
+    watch = psub.add_parser("approve", help="approve the class as it signs in; deny others")
+    watch.add_argument("--session", required=True, metavar="ID")
+    watch.add_argument("--class", dest="class_list", required=True, type=Path,
+                       metavar="CLASS.csv", help="first_name and ssid of each student")
+    watch.add_argument("--until", metavar="HH:MM", help="watch until this time today")
+    watch.add_argument("--for", dest="minutes", type=float, metavar="MINUTES",
+                       help="watch for this many minutes")
+    watch.add_argument("--allow-guests", action="store_true", help="approve guests too")
+    watch.add_argument("--poll-seconds", type=float, default=2.0,
+                       help="how often to refresh the Approvals tab (default 2)")
+    stop = psub.add_parser("stop", help="stop a session")
+    stop.add_argument("--session", required=True, metavar="ID")
     return parser
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from flows import practice
+    from flows.session import email_code_provider
+
+    settings = _settings(args)
+    _logging(args, settings)
+    codes = email_code_provider(settings)
+    if args.action == "start":
+        tests = [t.strip() for t in re.split(r"[;,]", args.tests) if t.strip()]
+        info = asyncio.run(
+            practice.start_session(settings, tests, remote=args.remote, code_provider=codes)
+        )
+        print(f"Practice Session ID: {info['session_id']}")
+        if info["link"]:
+            print(f"Session Link: {info['link']}")
+        folder = (settings.state_dir / "practice" / str(info["session_id"])).resolve()
+        print(f"Saved in {folder / 'session.json'}")
+        return 0
+    if args.action == "stop":
+        asyncio.run(practice.stop_session(settings, args.session, code_provider=codes))
+        print(f"Session {args.session} stopped.")
+        return 0
+    roster = practice.load_class(args.class_list)
+    until = practice.parse_until(args.until, args.minutes)
+    end = datetime.fromtimestamp(until).astimezone().strftime("%H:%M")
+    print(f"Watching session {args.session} until {end}: {len(roster.students)} students on "
+          f"the class list{', guests allowed' if args.allow_guests else ''}. Ctrl+C stops.")
+    counts = asyncio.run(practice.approve_session(
+        settings, args.session, roster, until=until, allow_guests=args.allow_guests,
+        code_provider=codes, poll_s=args.poll_seconds,
+    ))
+    print(f"Approved {counts['approved']}, denied {counts['denied']}. Decisions: "
+          f"{(settings.state_dir / 'practice' / args.session / 'decisions.csv').resolve()}")
+    return 0
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -186,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "practice":
+            return _practice(args)
         return _optout(args)
     except InputError as err:
         print(f"toms-rpa: {err}", file=sys.stderr)
