@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import socket
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.optout.run import EXIT_STOPPED, RunResult, run_optout
+from flows.optout.shard import parse_shard
 from rpa.errors import InputError, RunStopped
 from rpa.logs import setup_logging
 from rpa.settings import Settings, load_settings
@@ -33,6 +35,8 @@ DEMO_USER = "lea.coordinator@example.org"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the bundled mock portal's published demo logon
 DEMO_ROLE = "LEA CAASPP Coordinator"
 REDACT_HELP = "write reports with names as initials and SSIDs masked, for sharing"
+SHARD_HELP = "do only part K of N of the roster (split by SSID), so N machines can share it"
+JSON_HELP = "print one JSON summary object at the end instead of the text summary"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,11 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("roster", type=Path)
     plan.add_argument("--workers", type=int)
     plan.add_argument("--redact", action="store_true", help=REDACT_HELP)
+    plan.add_argument("--shard", metavar="K/N", help=SHARD_HELP)
+    plan.add_argument("--json", action="store_true", help=JSON_HELP)
     apply = osub.add_parser("apply", help="set the condition codes and read them back")
     apply.add_argument("roster", type=Path)
     apply.add_argument("--workers", type=int)
     apply.add_argument("--resume", metavar="RUN", help="continue this earlier run")
     apply.add_argument("--redact", action="store_true", help=REDACT_HELP)
+    apply.add_argument("--shard", metavar="K/N", help=SHARD_HELP)
+    apply.add_argument("--json", action="store_true", help=JSON_HELP)
+    watch_inbox = osub.add_parser(
+        "watch", help="apply each new roster dropped in a folder, once (safe to run from cron)"
+    )
+    watch_inbox.add_argument("inbox", type=Path)
+    watch_inbox.add_argument("--workers", type=int)
+    watch_inbox.add_argument("--json", action="store_true", help=JSON_HELP)
     practice = sub.add_parser("practice", help="practice and training test sessions")
     psub = practice.add_subparsers(dest="action", required=True)
     start = psub.add_parser("start", help="start a session and print its Practice Session ID")
@@ -150,11 +164,21 @@ def _print_result(result: RunResult, *, kind: str) -> None:
 def _optout(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _logging(args, settings)
+    if args.action == "watch":
+        from flows.optout.inbox import watch_inbox
+
+        outcome = watch_inbox(settings, args.inbox)
+        if args.json:
+            print(json.dumps(outcome, sort_keys=True))
+        return 0
     result = run_optout(
         settings, args.roster, kind=args.action, resume=getattr(args, "resume", None),
-        redact=args.redact,
+        redact=args.redact, shard=parse_shard(args.shard) if args.shard else None,
     )
-    _print_result(result, kind=args.action)
+    if args.json:
+        print(json.dumps(result.summary, sort_keys=True))
+    else:
+        _print_result(result, kind=args.action)
     return result.exit_code
 
 
@@ -250,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         return _optout(args)
     except InputError as err:
         print(f"toms-rpa: {err}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(err), "exit_code": EXIT_INPUT}))
         return EXIT_INPUT
     except RunStopped as err:
         print(f"toms-rpa: stopped: {err}", file=sys.stderr)

@@ -8,6 +8,7 @@ exactly what to run.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -115,7 +116,17 @@ async def launch_browser(playwright: Playwright, settings: Settings) -> Browser:
     """Launch (or connect to) the browser the settings ask for, logging which one once."""
     global _logged_once
     if settings.browser_endpoint:
-        browser = await playwright.chromium.connect(settings.browser_endpoint)
+        headers = {}
+        if settings.browser_path is not None:
+            # The path of the browser on the server's machine; the server must allow it
+            # (`playwright run-server --unsafe`). Otherwise it launches its own Chromium.
+            options = {
+                "executablePath": str(settings.browser_path),
+                "args": QUIET_ARGS,
+                "headless": settings.headless,
+            }
+            headers["x-playwright-launch-options"] = json.dumps(options)
+        browser = await playwright.chromium.connect(settings.browser_endpoint, headers=headers)
         source = f"remote browser at {settings.browser_endpoint}"
     else:
         choice = find_browser(settings.browser_path)
@@ -148,8 +159,6 @@ def _major(version: str) -> int:
 
 def playwright_chromium_version() -> str | None:
     """The Chromium version this Playwright was built and tested with, if it says."""
-    import json
-
     import playwright
 
     path = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flows.optout.roster import RosterRow, load_roster, roster_fingerprint
+from flows.optout.shard import shard_rows
 from flows.optout.worker import ALREADY_SET, APPLIED, BLOCKED, PLANNED, OptOutWorker, row_of
 from flows.session import CodeProvider, TomsSession, email_code_provider
 from rpa.browser import open_browser
@@ -65,6 +66,7 @@ class RunResult:
     rows_per_s: float
     p50_s: float
     p95_s: float
+    summary: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _new_run_id(kind: Kind) -> str:
@@ -209,6 +211,9 @@ def write_outputs(
         "workers": settings.workers,
         "redacted": redact,
     }
+    summary["report"] = str((run_dir / "report.html").resolve())
+    summary["results"] = str((run_dir / "results.csv").resolve())
+    result.summary = summary
     write_results_csv(run_dir / "results.csv", rows, RESULT_COLUMNS)
     write_summary_json(run_dir / "summary.json", summary)
     title = "TOMS opt-out plan" if kind == "plan" else "TOMS opt-out run"
@@ -230,9 +235,16 @@ def run_optout(
     policy: RunPolicy | None = None,
     new_run: bool = False,
     redact: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> RunResult:
-    """Plan or apply a roster; raises :class:`InputError` (nothing done) on bad input."""
+    """Plan or apply a roster; raises :class:`InputError` (nothing done) on bad input.
+
+    With ``shard`` ``(K, N)`` only the K-th of N deterministic parts of the roster is done.
+    """
     rows = load_roster(roster)
+    if shard is not None:
+        rows = shard_rows(rows, *shard)
+        log.info("Shard %d/%d: %d rows of the roster", shard[0], shard[1], len(rows))
     settings.require_credentials()
     state_dir = private_dir(settings.state_dir)
     with run_lock(state_dir):

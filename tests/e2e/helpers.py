@@ -159,7 +159,7 @@ def toms(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 600
     """Run the toms-rpa command as a user would, and capture what it prints."""
     return subprocess.run(
         [sys.executable, "-m", "rpa", *args], env=env, cwd=cwd, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        timeout=timeout, check=False, stdin=subprocess.DEVNULL,  # unattended: no terminal
     )
 
 
