@@ -68,6 +68,9 @@ class RunPolicy:
 
     max_attempts: int = 6
     max_consecutive_failures: int = 20
+    # Every worker sharing a logon meets its end at once, so expiries come in bursts; they
+    # stop the run only when logging on again keeps failing to get any work done.
+    max_consecutive_expiries: int = 60
     backoff_base_s: float = 0.25
     backoff_max_s: float = 5.0
 
@@ -105,7 +108,7 @@ async def run_queue(
     """
     policy = policy or RunPolicy()
     stats = RunStats()
-    state = {"consecutive": 0}
+    state = {"consecutive": 0, "expiries": 0}
     stop = asyncio.Event()
 
     def record_step(items: Sequence[Item], step: str) -> None:
@@ -127,7 +130,7 @@ async def run_queue(
             await worker.discard_evidence()
             for outcome in outcomes:
                 journal.finish(outcome.item, outcome.status, outcome.reason, outcome.result)
-            state["consecutive"] = 0
+            state["consecutive"] = state["expiries"] = 0
             stats.processed += len(outcomes)
             stats.durations.extend([time.monotonic() - started] * len(outcomes))
             if on_outcomes is not None:
@@ -136,10 +139,10 @@ async def run_queue(
     async def _system_failure(worker: Worker, group: list[Item], err: Exception) -> None:
         reason = _describe(err)
         stats.system_failures += 1
-        state["consecutive"] += 1
         # A session that ended is not the row's fault: log on again and retry, without
         # counting an attempt (a run that keeps losing its session still stops, below).
         expired = isinstance(err, SessionExpired)
+        state["expiries" if expired else "consecutive"] += 1
         attempt = group[0].attempts + (0 if expired else 1)
         folder = evidence_dir / f"row-{group[0].payload.get('row', group[0].item_id):05d}"
         folder = folder / f"attempt-{attempt}"
@@ -159,10 +162,12 @@ async def run_queue(
                 on_outcomes(outcomes)
         else:
             journal.release(group, reason, count_attempt=not expired)
-        if state["consecutive"] >= policy.max_consecutive_failures:
-            stats.stopped = (
-                f"{state['consecutive']} system failures in a row; the last: {reason}"
-            )
+        if (
+            state["consecutive"] >= policy.max_consecutive_failures
+            or state["expiries"] >= policy.max_consecutive_expiries
+        ):
+            count = max(state["consecutive"], state["expiries"])
+            stats.stopped = f"{count} system failures in a row; the last: {reason}"
             stop.set()
             return
         await asyncio.sleep(policy.backoff(attempt))

@@ -224,7 +224,7 @@ def test_portal_down_stops_with_exit_3(portal: Portal, tmp_path: Path) -> None:
 
 def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: Path) -> None:
     roster = build_roster(portal, tmp_path / "roster.csv", settable=40, blocked=False)
-    portal.faults(error_rate=0.1, session_lifetime_s=8, fault_seed=7)
+    portal.faults(error_rate=0.1, session_lifetime_s=12, fault_seed=7)
     state = tmp_path / "state"
     env = toms_env(portal, state, TOMS_TRACE="on")
     done = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
@@ -237,6 +237,15 @@ def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: P
     traces = list(state.rglob("trace.zip"))
     assert traces and list(state.rglob("screenshot.png"))
     _no_password_anywhere(state, done.stdout, done.stderr)
+    _everything_private(state)
+
+
+def _everything_private(state: Path) -> None:
+    """Student data, evidence and the saved browser: files 0600, folders 0700."""
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for path in state.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
 def test_demo_starts_its_portal_and_applies_a_roster(tmp_path: Path) -> None:

@@ -349,9 +349,22 @@ def test_session_expiries_in_a_row_stop_the_run_too(journal: Journal, tmp_path: 
     worker = ScriptedWorker(script={"A": [SessionExpired("logon page") for _ in range(5)]})
 
     with pytest.raises(RunStopped, match="SessionExpired"):
-        run(journal, run_id, [worker], tmp_path, max_consecutive_failures=3)
+        run(journal, run_id, [worker], tmp_path, max_consecutive_expiries=3)
 
     assert state(journal, run_id) == [(PENDING, "SessionExpired: logon page", 0)]
+
+
+def test_a_burst_of_expiries_does_not_count_as_failures_in_a_row(
+    journal: Journal, tmp_path: Path
+) -> None:
+    # All workers lose the shared logon at once: that is one event, not a broken portal.
+    run_id = make_run(journal, ["A"])
+    worker = ScriptedWorker(script={"A": [SessionExpired("logon page") for _ in range(5)]})
+
+    stats = run(journal, run_id, [worker], tmp_path, max_consecutive_failures=3)
+
+    assert stats.stopped is None
+    assert journal.counts(run_id) == {APPLIED: 1}
 
 
 def test_a_success_resets_the_count_of_failures_in_a_row(
