@@ -27,13 +27,9 @@ import httpx
 import psutil
 
 from flows.cli import mock_portal_process
+from flows.optout.roster import TESTS
 
-SHORT = {
-    "Smarter Balanced for English Language Arts/Literacy": "ELA",
-    "Smarter Balanced for Mathematics": "Math",
-    "California Science Test": "CAST",
-    "California Spanish Assessment": "CSA",
-}
+SHORT = {full: short for short, full in TESTS.items()}
 USER = "lea.coordinator@example.org"
 
 

@@ -32,13 +32,10 @@ from typing import Any
 
 import httpx
 
+from flows.optout.roster import TESTS
+
 USER = "lea.coordinator@example.org"
-SHORT = {
-    "Smarter Balanced for English Language Arts/Literacy": "ELA",
-    "Smarter Balanced for Mathematics": "Math",
-    "California Science Test": "CAST",
-    "California Spanish Assessment": "CSA",
-}
+SHORT = {full: short for short, full in TESTS.items()}
 
 
 @dataclass

@@ -14,7 +14,6 @@ import csv
 import json
 import logging
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from playwright.async_api import Page
 
+from flows.optout.worker import normalize_name as _norm
 from flows.pages.portal import Landing, LogonPage, PortalHome
 from flows.pages.practice import Approvals, PracticeTestsPage, SessionPage, TaHome, Waiting
 from flows.session import CodeProvider
@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 NOT_ON_LIST = "Not on the class list for this session."
 NAME_DIFFERS = "The first name does not match the class list for this SSID."
 NO_GUESTS = "Guests are not admitted to this session."
-
-
-def _norm(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-                    .split())
 
 
 @dataclass(frozen=True)

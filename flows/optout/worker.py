@@ -20,7 +20,9 @@ from rpa.journal import Item
 from rpa.runner import FAILED, Outcome, StepRecorder
 from rpa.settings import Settings
 
-__all__ = ["ALREADY_SET", "APPLIED", "BLOCKED", "PLANNED", "OptOutWorker", "row_of"]
+__all__ = [
+    "ALREADY_SET", "APPLIED", "BLOCKED", "PLANNED", "OptOutWorker", "normalize_name", "row_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ def row_of(item: Item) -> RosterRow:
     return RosterRow(**data)
 
 
-def _norm(text: str) -> str:
+def normalize_name(text: str) -> str:
     """Names compared as a person would: case, accents and spacing do not matter."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -50,14 +52,14 @@ def _norm(text: str) -> str:
 def name_matches(row: RosterRow, shown: str) -> bool:
     """Whether the roster's names (where given) match the name TOMS shows ("LAST, FIRST")."""
     last, _, first = shown.partition(",")
-    if row.last_name and _norm(row.last_name) != _norm(last):
+    if row.last_name and normalize_name(row.last_name) != normalize_name(last):
         return False
-    return not (row.first_name and _norm(row.first_name) != _norm(first))
+    return not (row.first_name and normalize_name(row.first_name) != normalize_name(first))
 
 
 def _find(assignments: Sequence[Assignment], test: str) -> Assignment | None:
     for assignment in assignments:
-        if _norm(assignment.test) == _norm(test):
+        if normalize_name(assignment.test) == normalize_name(test):
             return assignment
     return None
 

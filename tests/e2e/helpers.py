@@ -10,14 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.optout.roster import TESTS
 from tests.conftest import LEA, PASSWORD, Portal
 
-SHORT = {
-    "Smarter Balanced for English Language Arts/Literacy": "ELA",
-    "Smarter Balanced for Mathematics": "Math",
-    "California Science Test": "CAST",
-    "California Spanish Assessment": "CSA",
-}
+SHORT = {full: short for short, full in TESTS.items()}
 COLUMNS = ["ssid", "first_name", "last_name", "test", "code", "exemption_on_file"]
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from flows.optout.roster import TESTS, RosterRow
-from flows.optout.worker import _norm, name_matches, row_of
+from flows.optout.worker import name_matches, row_of
+from flows.optout.worker import normalize_name as _norm
 from rpa.journal import PENDING, Item, Journal
 
 
