@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     watch_inbox.add_argument("inbox", type=Path)
     watch_inbox.add_argument("--workers", type=int)
     watch_inbox.add_argument("--json", action="store_true", help=JSON_HELP)
+    doctor = sub.add_parser(
+        "doctor",
+        help="check settings, browser, logon and every TOMS page the flows need; changes nothing",
+    )
+    doctor.add_argument("--ssid", help="a student to check with (default: one found by searching)")
+
     practice = sub.add_parser("practice", help="practice and training test sessions")
     psub = practice.add_subparsers(dest="action", required=True)
     start = psub.add_parser("start", help="start a session and print its Practice Session ID")
@@ -102,6 +108,17 @@ def _parser() -> argparse.ArgumentParser:
     stop = psub.add_parser("stop", help="stop a session")
     stop.add_argument("--session", required=True, metavar="ID")
     return parser
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from flows.doctor import run_doctor
+    from flows.session import email_code_provider
+
+    settings = _settings(args)
+    _logging(args, settings)
+    return asyncio.run(
+        run_doctor(settings, code_provider=email_code_provider(settings), ssid=args.ssid)
+    )
 
 
 def _practice(args: argparse.Namespace) -> int:
@@ -271,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "practice":
             return _practice(args)
+        if args.command == "doctor":
+            return _doctor(args)
         return _optout(args)
     except InputError as err:
         print(f"toms-rpa: {err}", file=sys.stderr)

@@ -24,11 +24,13 @@ from rpa.errors import PortalUnavailable, SettingsError, SystemFailure
 from rpa.files import write_private_text
 from rpa.settings import Settings
 
-__all__ = ["CodeProvider", "TomsSession", "email_code_provider", "enter_toms"]
+__all__ = ["STATE_FILE", "CodeProvider", "TomsSession", "email_code_provider", "enter_toms"]
 
 log = logging.getLogger(__name__)
 
 CodeProvider = Callable[[], Awaitable[str]]
+STATE_FILE = "browser-state.json"
+"""The saved, logged-on browser state, in the state directory."""
 StorageState = dict[str, Any]
 
 

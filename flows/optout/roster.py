@@ -68,7 +68,8 @@ SSID_LENGTH = 10
 _NAME_COLUMNS = ("first_name", "last_name")
 _TEXT_COLUMNS = ("first_name", "last_name", "exemption_on_file")
 # "=cmd|' /C calc'!A0", "+1+1", "@SUM(...)", "-2+3"... but not "-" on its own or "-5".
-_FORMULA = re.compile(r"^(?:[=+@\uff1d\uff0b\uff20]|[-\uff0d](?=[^0-9]))")
+# A minus starts a formula ("-2+3") unless what follows is a plain number ("-5").
+_FORMULA = re.compile(r"^(?:[=+@\uff1d\uff0b\uff20]|[-\uff0d](?![0-9.,]*$))")
 _Reporter = Callable[[str, str], None]
 """``problem(column, message)``: how a check reports what it found."""
 _SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+$")
@@ -137,7 +138,7 @@ class RosterProblem:
             part
             for part in (
                 f"row {self.row}" if self.row is not None else "",
-                f"column {self.column}" if self.column is not None else "",
+                f"column {_printable(self.column)}" if self.column is not None else "",
             )
             if part
         )
@@ -464,8 +465,12 @@ def _problem_order(problem: RosterProblem) -> tuple[int, int, str]:
     return (row, column, problem.message)
 
 
+def _printable(text: str) -> str:
+    """Control and direction characters escaped, so a message stays on one line as written."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def _quote(value: str, limit: int = 40) -> str:
     """Quote a cell's value for a one-line message: control characters escaped, long cut."""
     shown = value if len(value) <= limit else value[: limit - 1] + "…"
-    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in shown)
-    return f'"{shown}"'
+    return f'"{_printable(shown)}"'

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from flows.optout.roster import RosterRow, load_roster, roster_fingerprint
 from flows.optout.shard import shard_rows
 from flows.optout.worker import ALREADY_SET, APPLIED, BLOCKED, PLANNED, OptOutWorker, row_of
-from flows.session import CodeProvider, TomsSession, email_code_provider
+from flows.session import STATE_FILE, CodeProvider, TomsSession, email_code_provider
 from rpa.browser import open_browser
 from rpa.errors import InputError, RunStopped, SystemFailure
 from rpa.files import private_dir
@@ -109,7 +109,7 @@ async def _work(
 ) -> tuple[str | None, list[float]]:
     async with open_browser(settings) as browser:
         session = TomsSession(
-            browser, settings, state_path=settings.state_dir / "browser-state.json",
+            browser, settings, state_path=settings.state_dir / STATE_FILE,
             code_provider=code_provider,
         )
         try:

@@ -57,10 +57,15 @@ class StudentSearch:
 
     async def open(self) -> StudentSearch:
         """Show an empty search form, by the breadcrumb when there is one, else the tab."""
+        # From a results page the heading is already there: wait for the old results to go,
+        # or what is typed next lands in the page being replaced.
+        stale = [loc for loc in (self.results, self.no_results, self.alert) if await loc.count()]
         if await self.breadcrumb.count():
             await self.breadcrumb.first.click(timeout=self.timeout_ms)
         else:
             await self.students_tab.click(timeout=self.timeout_ms)
+        for loc in stale:
+            await loc.first.wait_for(state="detached", timeout=self.timeout_ms)
         await arrive(
             self.page, {"search": self.heading}, timeout_ms=self.timeout_ms,
             where="the student search",
