@@ -79,7 +79,11 @@ class Journal:
         path.touch(mode=FILE_MODE, exist_ok=True)
         path.chmod(FILE_MODE)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # One thread at a time, but not always the one that opened it (an event loop may run
+        # in a thread of its own).
+        self._db = sqlite3.connect(
+            path, isolation_level=None, timeout=30, check_same_thread=False
+        )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         # A killed process loses nothing committed; only a power cut could, and then the

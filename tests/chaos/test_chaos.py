@@ -12,13 +12,13 @@ from benchmarks.chaos import SCENARIOS, run_scenario
 
 pytestmark = pytest.mark.browser
 
-ROWS = {"kill": 30, "portal-restart": 30}
+ROWS = {"kill": 30, "portal-restart": 30, "session-expiry": 24}
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_scenario_leaves_the_portal_exact(scenario: str) -> None:
     outcome = run_scenario(
-        scenario, rows=ROWS.get(scenario, 16), workers=4, seed=3, session_lifetime_s=10,
+        scenario, rows=ROWS.get(scenario, 16), workers=4, seed=3, session_lifetime_s=6,
     )
     assert outcome.faults_injected > 0
     assert outcome.rows_changed_twice == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -15,6 +14,7 @@ from flows.session import email_code_provider
 from mock_portal import PortalConfig, PortalServer, create_app
 from rpa.settings import Settings, load_settings
 from tests.conftest import LEA, PASSWORD, Portal
+from tests.run_async import run_async
 
 CHECKS = [
     "settings", "browser", "portal", "logon and role", "MyTOMS Home", "search form",
@@ -39,7 +39,7 @@ def _settings(url: str, tmp_path: Path, **overrides: object) -> Settings:
 
 def _doctor(settings: Settings, ssid: str | None = None) -> tuple[int, list[str]]:
     lines: list[str] = []
-    status = asyncio.run(run_doctor(
+    status = run_async(run_doctor(
         settings, code_provider=email_code_provider(settings), ssid=ssid, say=lines.append
     ))
     return status, lines

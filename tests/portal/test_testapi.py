@@ -74,6 +74,8 @@ def test_faults_endpoint(client: FlaskClient) -> None:
         "session_lifetime_s": None,
         "session_expiry_rate": 0.0,
         "iframe_delay_ms": 0,
+        "slow_rate": 0.0,
+        "slow_ms": 0,
         "fault_seed": 1,
     }
     changed = client.post("/__mock__/faults", json={"error_rate": 0.25, "idle_timeout_s": 60})

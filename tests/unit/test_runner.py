@@ -17,6 +17,7 @@ import pytest
 from rpa.errors import BusinessError, PortalUnavailable, RunStopped, SessionExpired
 from rpa.journal import PENDING, RUNNING, Item, Journal
 from rpa.runner import FAILED, Outcome, RunPolicy, RunStats, StepRecorder, run_queue
+from tests.run_async import run_async
 
 APPLIED = "applied"
 STEP = "working"
@@ -118,7 +119,7 @@ def run(
     on_outcomes: list[Sequence[Outcome]] | None = None,
     **policy: int,
 ) -> RunStats:
-    return asyncio.run(run_queue(
+    return run_async(run_queue(
         journal, run_id, workers, evidence_dir=tmp_path / "run" / "rows",
         policy=RunPolicy(backoff_base_s=0, **policy),
         on_outcomes=None if on_outcomes is None else on_outcomes.append,
