@@ -10,12 +10,19 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from mock_portal import PortalConfig
 from mock_portal.server import PortalServer
 from rpa.browser import find_browser
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# In CI the property tests replay the same examples every run (a landing must not hang on a
+# new random draw); on a developer's machine they keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 PASSWORD = "demo-password"
 LEA = "lea.coordinator@example.org"
 SITE = "site.coordinator@example.org"

@@ -431,8 +431,12 @@ def write_xlsx(path: Path, records: Sequence[Sequence[XlsxValue]]) -> Path:
 
 
 def placed(row: int | None, column: str | None) -> str:
-    """How a problem's text starts: its row and column, when it has them."""
-    parts = [f"row {row}" if row is not None else "", f"column {column}" if column else ""]
+    """How a problem's text starts: its row and column, when it has them.
+
+    A column name is shown with control and direction characters escaped, as in the message.
+    """
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in column or "")
+    parts = [f"row {row}" if row is not None else "", f"column {shown}" if column else ""]
     return ", ".join(part for part in parts if part) + ": " if row or column else ""
 
 
