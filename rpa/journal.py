@@ -205,15 +205,20 @@ class Journal:
         for item in items:
             item.step = step
 
-    def finish(self, item: Item, status: str, reason: str, result: dict[str, Any]) -> None:
-        """Record an item's final status."""
+    def finish(
+        self, item: Item, status: str, reason: str, result: dict[str, Any],
+        *, attempts: int | None = None,
+    ) -> None:
+        """Record an item's final status (and, when given, how many attempts it took)."""
+        attempts = item.attempts if attempts is None else attempts
         with self._tx() as db:
             db.execute(
-                "UPDATE items SET status = ?, reason = ?, result = ?, updated = ? "
+                "UPDATE items SET status = ?, reason = ?, result = ?, attempts = ?, updated = ? "
                 "WHERE run_id = ? AND item_id = ?",
-                (status, reason, json.dumps(result), time.time(), item.run_id, item.item_id),
+                (status, reason, json.dumps(result), attempts, time.time(), item.run_id,
+                 item.item_id),
             )
-        item.status, item.reason, item.result = status, reason, result
+        item.status, item.reason, item.result, item.attempts = status, reason, result, attempts
 
     def release(self, items: Sequence[Item], reason: str, *, count_attempt: bool = True) -> None:
         """Put items back in the queue after a system failure, counting the attempt."""

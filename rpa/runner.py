@@ -156,7 +156,10 @@ async def run_queue(
                 for i in group
             ]
             for outcome in outcomes:
-                journal.finish(outcome.item, outcome.status, outcome.reason, outcome.result)
+                journal.finish(
+                    outcome.item, outcome.status, outcome.reason, outcome.result,
+                    attempts=attempt,  # the attempt that gave up counts too
+                )
             stats.processed += len(outcomes)
             if on_outcomes is not None:
                 on_outcomes(outcomes)

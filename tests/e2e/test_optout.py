@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -60,8 +61,6 @@ def _no_password_anywhere(state_dir: Path, *outputs: str) -> None:
         if path.is_file():
             data = path.read_bytes()
             if path.suffix == ".zip":
-                import zipfile
-
                 with zipfile.ZipFile(path) as archive:
                     data = b"".join(archive.read(name) for name in archive.namelist())
             for needle in needles:

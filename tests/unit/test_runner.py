@@ -266,6 +266,7 @@ def test_after_max_attempts_the_group_fails_with_the_reason_and_its_evidence(
     assert [(i.status, i.reason) for i in items] == [
         (FAILED, reason), (FAILED, reason), (APPLIED, "applied by w"),
     ]
+    assert [i.attempts for i in items] == [3, 3, 0]  # the journal agrees with the reason
     # The folder is named after the group's first roster row, relative to the run folder.
     evidence = "rows/row-00011/attempt-3"
     assert [i.result for i in items[:2]] == [{"evidence": evidence}] * 2
