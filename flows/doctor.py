@@ -186,7 +186,9 @@ class _Doctor:
             if settings.browser_endpoint:
                 source = f"remote browser at {settings.browser_endpoint}"
             else:
-                choice = find_browser(settings.browser_path, install=False)
+                choice = find_browser(
+                    settings.browser_path, install=False, headless=settings.headless
+                )
                 where = f" {choice.executable}" if choice.executable else ""
                 source = f"{choice.source}{where}"
             browser = await stack.enter_async_context(open_browser(settings))

@@ -8,7 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, Response, make_response, render_template
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.exceptions import HTTPException
@@ -17,8 +17,9 @@ from . import caaspp, messages, practice, sso, student_site, testapi, toms
 from .catalog import TEST_GROUPS, TESTS
 from .config import PortalConfig
 from .db import close_db, connect, init_db
+from .faults import is_frame_request
 from .seed import generate, seeded_with, write_dataset
-from .state import EXTENSION_KEY, PortalState
+from .state import EXTENSION_KEY, PortalState, get_state
 
 __all__ = ["create_app"]
 
@@ -67,6 +68,18 @@ def _prepare_db(path: Path, config: PortalConfig) -> None:
         conn.close()
 
 
+def _count(response: Response) -> None:
+    """Count the request, and the document it answered with, for benchmarks."""
+    if request.path.startswith("/__mock__/"):
+        return
+    state = get_state()
+    state.count("requests")
+    if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+        state.count("documents")
+        if is_frame_request():
+            state.count("frame_documents")
+
+
 def create_app(config: PortalConfig | None = None) -> Flask:
     """Build the mock portal.
 
@@ -111,6 +124,7 @@ def create_app(config: PortalConfig | None = None) -> Flask:
 
     @app.after_request
     def headers(response: Response) -> Response:
+        _count(response)
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")

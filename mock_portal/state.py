@@ -71,6 +71,11 @@ class Stats:
     sessions_expired: int = 0
     slow_injected: int = 0
     frames_delayed: int = 0
+    # Every HTTP request a client made (static files too; not the test API), and the HTML
+    # documents among the answers (a redirect is not a document): top-level pages and frames.
+    requests: int = 0
+    documents: int = 0
+    frame_documents: int = 0
 
 
 class PortalState:

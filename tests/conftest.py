@@ -78,9 +78,9 @@ def portal(portal_server: PortalServer) -> Generator[Portal, None, None]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright launches the same Chromium toms-rpa would choose."""
-    choice = find_browser(Path(os.environ["TOMS_BROWSER_PATH"]) if os.environ.get(
-        "TOMS_BROWSER_PATH") else None)
     args = dict(browser_type_launch_args)
+    choice = find_browser(Path(os.environ["TOMS_BROWSER_PATH"]) if os.environ.get(
+        "TOMS_BROWSER_PATH") else None, headless=args.get("headless", True) is not False)
     if choice.executable is not None:
         args["executable_path"] = str(choice.executable)
     return args

@@ -197,7 +197,10 @@ class _TomsChromium:
             return browser_type_launch_args
         override = os.environ.get("TOMS_BROWSER_PATH")
         # No apt-get from inside a test run: without any Chromium this fails with what to run.
-        choice = find_browser(Path(override) if override else None, install=False)
+        headless = browser_type_launch_args.get("headless", True) is not False
+        choice = find_browser(
+            Path(override) if override else None, install=False, headless=headless
+        )
         if choice.executable is None:
             return browser_type_launch_args
         return {**browser_type_launch_args, "executable_path": str(choice.executable)}

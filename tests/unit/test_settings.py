@@ -241,6 +241,7 @@ class Finder:
         can_apt: bool = False,
     ) -> None:
         self.asked: list[str] = []
+        self.headless: list[bool] = []
         self.system = list(system or [None])
         monkeypatch.setattr(rpa.browser, "_playwright_chromium", self._playwright(playwright))
         monkeypatch.setattr(rpa.browser, "_system_chromium", self._system_chromium)
@@ -253,8 +254,9 @@ class Finder:
             return found
         return fake
 
-    def _system_chromium(self) -> Path | None:
+    def _system_chromium(self, headless: bool = False) -> Path | None:
         self.asked.append("system")
+        self.headless.append(headless)
         return self.system.pop(0) if len(self.system) > 1 else self.system[0]
 
     def _can_apt(self, answer: bool) -> object:
@@ -387,3 +389,51 @@ def test_no_system_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("PATH", str(tmp_path))
 
     assert rpa.browser._system_chromium() is None
+
+
+def test_system_search_passes_on_whether_the_run_is_headless(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    finder = Finder(monkeypatch, system=[Path("/usr/bin/chromium")])
+
+    find_browser(headless=False)
+    find_browser()
+
+    assert finder.headless == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("installed", "headless", "chosen"),
+    [
+        (["chromium", "shell"], True, "shell"),
+        (["chromium", "shell"], False, "chromium"),
+        (["chromium"], True, "chromium"),
+        (["shell"], False, None),
+    ],
+)
+def test_headless_runs_prefer_the_systems_headless_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installed: list[str], headless: bool,
+    chosen: str | None,
+) -> None:
+    paths = {
+        "chromium": tmp_path / "usr" / "bin" / "chromium",
+        "shell": tmp_path / "usr" / "lib" / "chromium" / "chromium-headless-shell",
+    }
+    for name in installed:
+        executable(paths[name])
+    monkeypatch.setattr(rpa.browser, "SYSTEM_CANDIDATES", (str(paths["chromium"]),))
+    monkeypatch.setattr(rpa.browser, "SHELL_CANDIDATES", (str(paths["shell"]),))
+    monkeypatch.setattr(rpa.browser, "PATH_NAMES", ())
+    monkeypatch.setattr(rpa.browser, "SHELL_NAMES", ())
+    monkeypatch.setattr(rpa.browser, "_playwright_chromium", lambda: None)
+
+    if chosen is None:
+        with pytest.raises(SettingsError, match="No Chromium was found"):
+            find_browser(install=False, headless=headless)
+        return
+    choice = find_browser(install=False, headless=headless)
+
+    assert choice.executable == paths[chosen]
+    assert choice.source == (
+        "system Chromium headless shell" if chosen == "shell" else "system Chromium"
+    )
