@@ -1,12 +1,20 @@
-"""Benchmark: ``toms-rpa optout apply`` on N rows with W workers against the mock portal.
+"""Benchmark: toms-rpa against the two hard limits, on the same machine, in the same run.
 
-    python -m benchmarks.bulk_optout --rows 500 --workers 1 4 --latency-ms 0 100
+    python -m benchmarks.bulk_optout --rows 1000 --workers 8 --latency-ms 0 100
 
-For each combination it starts a freshly seeded portal (in its own process), builds a roster of
-N settable rows from the portal's data, runs the real command, and prints rows per second,
-per-row p50 and p95 (the time from opening the student to reading the code back, shared by the
-rows of one student), wall time, and the peak memory of the whole process tree (the toms-rpa
-process, its Playwright driver and every Chromium process), as proportional set size.
+For each latency and worker count, on a freshly seeded portal (in a process of its own) and a
+roster of N settable rows built from its data:
+
+- **toms-rpa**: the real ``optout apply`` command;
+- **http floor** (:mod:`benchmarks.http_floor`): plain HTTP, one logon, the fewest requests the
+  portal allows per student, the same number of concurrent sessions;
+- **browser floor** (:mod:`benchmarks.browser_floor`): the same browser and workers loading a
+  minimal local page as many times per row as toms-rpa loaded pages (documents and frames).
+
+Each prints rows per second (wall time of the whole command: start-up and logon included),
+per-row p50 and p95, page loads and HTTP requests per row (counted by the portal), CPU seconds
+of the command's whole process tree and of the portal, peak memory of the tree (PSS, browser
+included), and toms-rpa's ratio to the floor, the slower of the two limits.
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 
+from benchmarks.measure import TreeUsage, watch
 from flows.cli import mock_portal_process
 from flows.optout.roster import TESTS
 
@@ -36,7 +46,7 @@ USER = "lea.coordinator@example.org"
 def build_roster(url: str, rows: int, path: Path) -> int:
     """Write ``rows`` settable rows (every free assignment of one student after another)."""
     students = httpx.get(f"{url}__mock__/students", timeout=60).json()
-    out = []
+    out: list[dict[str, str]] = []
     for student in students:
         for a in student["assignments"]:
             if a["status"] == "Assigned" and a["condition_code"] is None and len(out) < rows:
@@ -54,27 +64,66 @@ def build_roster(url: str, rows: int, path: Path) -> int:
     return len({r["ssid"] for r in out})
 
 
-def tree_memory(proc: psutil.Process) -> int:
-    """Memory of a process and all its descendants, in bytes.
-
-    Proportional set size (PSS): memory shared by several Chromium processes is counted once
-    in all, not once per process as RSS would.
-    """
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
+def _portal_process() -> psutil.Process:
+    for child in psutil.Process().children():
         with contextlib.suppress(psutil.Error):
-            total += p.memory_full_info().pss
-    return total
+            if "mock_portal" in " ".join(child.cmdline()):
+                return child
+    raise RuntimeError("the portal process is not running")
 
 
-def run_one(
-    rows: int, workers: int, latency_ms: int, students: int, trace: str = "only-on-failure"
-) -> dict[str, Any]:
-    """One measured run on a freshly seeded portal."""
+def _cpu(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+@contextlib.contextmanager
+def fresh_portal(latency_ms: int, students: int, rows: int) -> Iterator[tuple[str, Path, int]]:
+    """A freshly seeded portal, and a roster of ``rows`` settable rows: (url, roster, students)."""
     extra = ["--students", str(students), "--latency-ms", str(latency_ms)]
     with mock_portal_process(extra) as url, tempfile.TemporaryDirectory() as tmp:
         roster = Path(tmp) / "roster.csv"
         distinct = build_roster(url, rows, roster)
+        yield url, roster, distinct
+
+
+def _run(cmd: list[str], env: dict[str, str], cwd: str) -> tuple[str, TreeUsage, float]:
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    usage = watch(proc)
+    wall = time.monotonic() - started
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[2:4])} exited {proc.returncode}:\n{out}\n{err[-3000:]}")
+    return out, usage, wall
+
+
+def _portal_counts(url: str) -> dict[str, int]:
+    counts: dict[str, int] = httpx.get(f"{url}__mock__/stats", timeout=30).json()
+    return counts
+
+
+def _figures(
+    who: str, rows: int, wall: float, usage: TreeUsage, **more: Any
+) -> dict[str, Any]:
+    return {
+        "who": who, "rows": rows, "rows_per_s": round(rows / wall, 2), "wall_s": round(wall, 1),
+        "cpu_s": round(usage.cpu_total_s, 1), "peak_mb": usage.peak_mb,
+        "cpu_by_process": {
+            k: round(v, 1) for k, v in sorted(usage.cpu_s.items(), key=lambda kv: -kv[1])
+        },
+        **more,
+    }
+
+
+def run_toms_rpa(
+    rows: int, workers: int, latency_ms: int, students: int, trace: str = "only-on-failure"
+) -> dict[str, Any]:
+    """toms-rpa's ``optout apply`` on a fresh portal."""
+    with fresh_portal(latency_ms, students, rows) as (url, roster, _), \
+            tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOMS_")}
         env.update(
             TOMS_PORTAL_URL=url, TOMS_USERNAME=USER, TOMS_PASSWORD="demo-password",
@@ -82,51 +131,108 @@ def run_one(
             TOMS_EMAIL_CODE_COMMAND=f"{sys.executable} -m mock_portal.outbox {url} {USER}",
             TOMS_WORKERS=str(workers), TOMS_TRACE=trace,
         )
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rpa", "optout", "apply", str(roster)],
-            env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        portal = _portal_process()
+        before, cpu_before = _portal_counts(url), _cpu(portal)
+        _, usage, wall = _run(
+            [sys.executable, "-m", "rpa", "optout", "apply", str(roster)], env, tmp
         )
-        watched = psutil.Process(proc.pid)
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, tree_memory(watched))
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=0.25)
-        wall = time.monotonic() - started
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise SystemExit(f"toms-rpa exited {proc.returncode}:\n{out}\n{err[-3000:]}")
-        summary_path = next((Path(tmp) / "state" / "runs").glob("*/summary.json"))
-        summary = json.loads(summary_path.read_text())
-    return {
-        "rows": rows, "students": distinct, "workers": workers, "latency_ms": latency_ms,
-        "rows_per_s": summary["rows_per_s"], "p50_s": summary["p50_s"],
-        "p95_s": summary["p95_s"], "run_s": summary["duration_s"], "wall_s": round(wall, 1),
-        "peak_mb": round(peak / 2**20),
-    }
+        after, portal_cpu = _portal_counts(url), _cpu(portal) - cpu_before
+        summary = json.loads(next((Path(tmp) / "state" / "runs").glob("*/summary.json"))
+                             .read_text())
+    if summary["counts"].get("applied", 0) != rows:
+        raise SystemExit(f"toms-rpa applied {summary['counts']} of {rows} rows")
+    delta = {k: after[k] - before.get(k, 0) for k in after}
+    return _figures(
+        "toms-rpa", rows, wall, usage, p50_s=summary["p50_s"], p95_s=summary["p95_s"],
+        loads_per_row=round(delta["documents"] / rows, 2),
+        frame_loads_per_row=round(delta["frame_documents"] / rows, 3),
+        top_loads_per_row=round((delta["documents"] - delta["frame_documents"]) / rows, 3),
+        requests_per_row=round(delta["requests"] / rows, 2), portal_cpu_s=round(portal_cpu, 1),
+    )
+
+
+def run_http_floor(rows: int, workers: int, latency_ms: int, students: int) -> dict[str, Any]:
+    """The portal's limit on a fresh portal (:mod:`benchmarks.http_floor`)."""
+    with fresh_portal(latency_ms, students, rows) as (url, roster, _):
+        portal = _portal_process()
+        before, cpu_before = _portal_counts(url), _cpu(portal)
+        out, usage, wall = _run(
+            [sys.executable, "-m", "benchmarks.http_floor", str(roster), "--url", url,
+             "--workers", str(workers)], dict(os.environ), str(Path.cwd()),
+        )
+        after, portal_cpu = _portal_counts(url), _cpu(portal) - cpu_before
+    result = json.loads(out)
+    delta = {k: after[k] - before.get(k, 0) for k in after}
+    return _figures(
+        "http floor", rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
+        loads_per_row=round(delta["documents"] / rows, 2),
+        requests_per_row=round(delta["requests"] / rows, 2), portal_cpu_s=round(portal_cpu, 1),
+    )
+
+
+def run_browser_floor(
+    rows: int, workers: int, frame_loads: float, top_loads: float
+) -> dict[str, Any]:
+    """The browser's limit (:mod:`benchmarks.browser_floor`) for toms-rpa's loads per row."""
+    out, usage, wall = _run(
+        [sys.executable, "-m", "benchmarks.browser_floor", "--rows", str(rows), "--workers",
+         str(workers), "--frame-loads", str(frame_loads), "--page-loads", str(top_loads)],
+        dict(os.environ), str(Path.cwd()),
+    )
+    result = json.loads(out)
+    loads = round(frame_loads + top_loads, 2)
+    return _figures(
+        "browser floor", rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
+        loads_per_row=loads, requests_per_row=loads, portal_cpu_s=0.0,
+    )
+
+
+def compare(rows: int, workers: int, latency_ms: int, students: int) -> list[dict[str, Any]]:
+    """toms-rpa and both limits for one latency and worker count; the ratio on each line."""
+    tool = run_toms_rpa(rows, workers, latency_ms, students)
+    http = run_http_floor(rows, workers, latency_ms, students)
+    browser = run_browser_floor(
+        rows, workers, tool["frame_loads_per_row"], tool["top_loads_per_row"]
+    )
+    floor = min(http["rows_per_s"], browser["rows_per_s"])
+    lines = [tool, http, browser]
+    for line in lines:
+        line.update(workers=workers, latency_ms=latency_ms,
+                    ratio=round(floor / line["rows_per_s"], 2))
+    return lines
+
+
+HEAD = (
+    "latency_ms", "workers", "who", "rows_per_s", "p50_s", "p95_s", "loads_per_row",
+    "requests_per_row", "cpu_s", "portal_cpu_s", "peak_mb", "ratio",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=500)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[8])
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 100])
     parser.add_argument("--students", type=int, default=1000)
-    parser.add_argument("--trace", default="only-on-failure", help="TOMS_TRACE for the runs")
+    parser.add_argument("--only", choices=("toms-rpa",), help="skip the two limits")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead")
     args = parser.parse_args(argv)
-    head = ("rows", "workers", "latency_ms", "rows_per_s", "p50_s", "p95_s", "run_s", "peak_mb")
     if not args.json:
-        print(" | ".join(head))
-        print(" | ".join("---" for _ in head))
+        print("ratio = floor rows/s (the slower limit) / these rows/s; 1.00 is the floor")
+        print(" | ".join(HEAD))
+        print(" | ".join("---" for _ in HEAD))
     for latency in args.latency_ms:
         for workers in args.workers:
-            figures = run_one(args.rows, workers, latency, args.students, args.trace)
-            if args.json:
-                print(json.dumps(figures), flush=True)
+            if args.only:
+                line = run_toms_rpa(args.rows, workers, latency, args.students)
+                lines = [dict(line, workers=workers, latency_ms=latency, ratio="")]
             else:
-                print(" | ".join(str(figures[h]) for h in head), flush=True)
+                lines = compare(args.rows, workers, latency, args.students)
+            for line in lines:
+                if args.json:
+                    print(json.dumps(line), flush=True)
+                else:
+                    print(" | ".join(str(line.get(h, "")) for h in HEAD), flush=True)
     return 0
 
 

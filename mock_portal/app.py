@@ -101,6 +101,9 @@ def create_app(config: PortalConfig | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # Style sheets and scripts are cached for an hour, as a production portal's are;
+        # pages themselves are never cached (see ``headers``).
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions[EXTENSION_KEY] = PortalState(config, db_path)
     csrf.init_app(app)

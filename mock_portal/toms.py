@@ -60,6 +60,8 @@ PROFILE_TABS = (
     ("reporting", "Reporting"),
 )
 PROFILE_PLACEHOLDERS = {key: label for key, label in PROFILE_TABS[2:]}
+# Tabs whose panels come with the profile page: selecting one shows it without a request.
+IN_PAGE_TABS = ("demographic", "assignments")
 
 
 def _top_path() -> str:
@@ -200,27 +202,35 @@ def _student_or_404(student_id: int) -> StudentRow | Response:
 
 
 def _profile(student: StudentRow, current: str, template: str, **context: object) -> str:
-    return render_template(template, student=student, tabs=PROFILE_TABS, current=current, **context)
+    return render_template(
+        template, student=student, tabs=PROFILE_TABS, current=current, in_page=IN_PAGE_TABS,
+        **context,
+    )
 
 
-@bp.get("/frame/students/<int:student_id>")
-def student(student_id: int) -> str | Response:
-    """Student Profile > Demographic."""
-    found = _student_or_404(student_id)
-    if isinstance(found, Response):
-        return found
-    return _profile(found, "demographic", "frame/demographic.html")
-
-
-def _assignments_page(student: StudentRow, *, error: str | None = None) -> str:
+def _student_page(student: StudentRow, current: str, *, error: str | None = None) -> str:
+    """The profile with its Demographic and Test Assignments panels, ``current`` shown."""
     return _profile(
         student,
-        "assignments",
-        "frame/assignments.html",
+        current,
+        "frame/student.html",
         assignments=assignments_of(get_db(), student.id),
         error=error,
         saved=request.args.get("saved") == "1" and error is None,
     )
+
+
+@bp.get("/frame/students/<int:student_id>")
+def student(student_id: int) -> str | Response:
+    """Student Profile > Demographic (Test Assignments is in the page too, hidden)."""
+    found = _student_or_404(student_id)
+    if isinstance(found, Response):
+        return found
+    return _student_page(found, "demographic")
+
+
+def _assignments_page(student: StudentRow, *, error: str | None = None) -> str:
+    return _student_page(student, "assignments", error=error)
 
 
 @bp.get("/frame/students/<int:student_id>/assignments")
@@ -257,6 +267,5 @@ def student_section(student_id: int, section: str) -> str | Response:
         return found
     if section not in PROFILE_PLACEHOLDERS:
         return _frame_message("Not Found", messages.PAGE_NOT_FOUND, 404)
-    return _profile(
-        found, section, "frame/profile_placeholder.html", title=PROFILE_PLACEHOLDERS[section]
-    )
+    title = PROFILE_PLACEHOLDERS[section]
+    return _profile(found, section, "frame/profile_placeholder.html", title=title)

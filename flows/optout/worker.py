@@ -14,7 +14,7 @@ from flows.optout.roster import RosterRow
 from flows.pages.portal import Landing, MyTomsHome
 from flows.pages.students import Assignment, StudentSearch, TestAssignments
 from flows.session import TomsSession, enter_toms
-from rpa.errors import SessionExpired, SystemFailure
+from rpa.errors import PortalUnavailable, SessionExpired, SystemFailure
 from rpa.files import private_dir
 from rpa.journal import Item
 from rpa.runner import FAILED, Outcome, StepRecorder
@@ -239,6 +239,15 @@ class OptOutWorker:
         record_step(items, STEP_STAGING)
         for _, row in to_set:
             await page.stage_code(row.test, row.code)
+        # Step 12: the table shows every staged code before anything is stored.
+        _, staged = await page.read()
+        for _, row in to_set:
+            shown = _find(staged, row.test)
+            if shown is None or shown.code != row.code:
+                raise PortalUnavailable(
+                    f"COND. CODE did not stage {row.code} for {row.test} (the table shows "
+                    f"{shown.code if shown and shown.code else 'no code'}); nothing was saved"
+                )
         # Recorded before the click: if we die now, the next attempt knows a save may have
         # gone through and re-reads before doing anything.
         record_step(items, STEP_SAVING)

@@ -8,20 +8,27 @@ until one of those is visible and raises the matching system failure for the las
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import FrameLocator, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from rpa.errors import PortalUnavailable, SessionExpired
 
 __all__ = [
-    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "arrive", "column", "content_frame",
+    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "column", "content_frame",
+    "leaving",
 ]
 
+log = logging.getLogger(__name__)
+
 # The real TOMS shows each tab inside an iframe named theFrame.
-CONTENT_FRAME = 'iframe[name="theFrame"]'
+FRAME_NAME = "theFrame"
+CONTENT_FRAME = f'iframe[name="{FRAME_NAME}"]'
 ERROR_TEXT = re.compile(
     r"internal server error|service unavailable|temporarily unavailable|an error has occurred"
     # Chromium's own page when the portal does not answer at all
@@ -63,6 +70,44 @@ def content_frame(page: Page) -> FrameLocator:
     return page.frame_locator(CONTENT_FRAME)
 
 
+@asynccontextmanager
+async def leaving(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
+    """Around a click that loads another page in the content frame: wait until it has left.
+
+    Afterwards nothing of the old page can be mistaken for the new one (a results page also
+    has the search heading), without asking the browser about the old page at all. A frame
+    that goes away (the whole window moved, e.g. to the logon page) is left to :func:`arrive`.
+    """
+    frame = page.frame(name=FRAME_NAME)
+    if frame is None:
+        yield
+        return
+    try:
+        async with frame.expect_navigation(wait_until="commit", timeout=timeout_ms):
+            yield
+    except PlaywrightTimeout:
+        raise PortalUnavailable(
+            f"the portal did not answer within {timeout_ms / 1000:.0f} s"
+        ) from None
+    except PlaywrightError as err:
+        if not frame.is_detached():
+            raise
+        log.debug("The content frame went away while loading: %s", err)
+
+
+async def activate(control: Locator, *, timeout_ms: float) -> None:
+    """Click a link, button or tab found by its role and name, as the page sees a click.
+
+    A role locator matches only what a person can see (hidden elements are left out), so
+    this waits until the control is there and shown. What it skips is the pointer
+    simulation of :meth:`Locator.click` (scrolling, two animation frames, a hit test, three
+    mouse events), which costs the browser three times the CPU of the click itself: measured
+    on two cores, 31 ms against 9 to 14 ms a click, nine clicks a student. Buttons that may
+    be greyed out are located with ``disabled=False``, so a greyed-out one is never pressed.
+    """
+    await control.dispatch_event("click", timeout=timeout_ms)
+
+
 def _any_of(locators: Mapping[str, Locator]) -> Locator:
     combined: Locator | None = None
     for locator in locators.values():
@@ -71,38 +116,50 @@ def _any_of(locators: Mapping[str, Locator]) -> Locator:
     return combined.first
 
 
-async def _wait_first(locators: list[Locator], timeout_ms: float) -> None:
-    """Wait until any of ``locators`` is visible (they may live in different frames)."""
-    tasks = [
-        asyncio.ensure_future(loc.wait_for(state="visible", timeout=timeout_ms))
-        for loc in locators
-    ]
-    try:
-        pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if any(task.exception() is None for task in done):
-                return
-        raise tasks[0].exception() or TimeoutError("nothing appeared")
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+# How long the expected page may take before the error and logon pages are looked for too.
+# Looking only for the expected page costs the browser one query per step; a portal error
+# page is rare, and is seen within this slice all the same.
+SLICE_MS = 1000
 
 
-async def _wait_keyed(sides: list[Mapping[str, Locator]], timeout_ms: float) -> str:
-    # One combined wait per frame keeps the browser's work per step small; then a quick look
-    # tells which candidate it was.
-    deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
+async def _which(candidates: Mapping[str, Locator]) -> str | None:
+    """The first of ``candidates`` that is visible now, if any."""
+    for key, locator in candidates.items():
+        if await locator.first.is_visible():
+            return key
+    return None
+
+
+async def _wait_keyed(
+    expected: Mapping[str, Locator], others: Sequence[Mapping[str, Locator]], timeout_ms: float
+) -> str:
+    """Wait for one of ``expected``; in every slice that passes without it, look at ``others``.
+
+    ``expected`` all live in one frame (a single combined wait); each mapping of ``others``
+    lives in one frame too (the content frame, the top page). When only one page is expected,
+    the usual case costs the browser a single query.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    combined = _any_of(expected)
     while True:
-        left = (deadline - asyncio.get_running_loop().time()) * 1000
+        left = (deadline - loop.time()) * 1000
         if left <= 0:
             raise TimeoutError("nothing appeared")
-        await _wait_first([_any_of(side) for side in sides if side], left)
-        for side in sides:
-            for key, locator in side.items():
-                if await locator.first.is_visible():
-                    return key
+        try:
+            await combined.wait_for(state="visible", timeout=max(1.0, min(SLICE_MS, left)))
+        except PlaywrightTimeout:
+            for side in others:
+                if side and await _any_of(side).is_visible():
+                    key = await _which(side)
+                    if key is not None:
+                        return key
+            continue
+        if len(expected) == 1:
+            return next(iter(expected))
+        key = await _which(expected)
+        if key is not None:
+            return key
 
 
 async def arrive(
@@ -125,21 +182,21 @@ async def arrive(
     pass False and expect it among ``expected`` instead.
     """
     frame = content_frame(page)
-    side: dict[str, Locator] = dict(expected)
     top: dict[str, Locator] = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
     if logged_on:
         top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
     if in_frame:
-        side["__frame_error"] = frame.get_by_role("heading", name=ERROR_TEXT)
+        side: dict[str, Locator] = {"__frame_error": frame.get_by_role("heading", name=ERROR_TEXT)}
         if logged_on:
             side["__expired"] = frame.get_by_text(EXPIRED_TEXT)
+        wanted, others = dict(expected), [side, top]
     else:
-        side.update(top)
-        top = {}
+        # One frame for all: a single wait covers the error and logon pages as well.
+        wanted, others = {**expected, **top}, []
     reloads = 0
     while True:
         try:
-            key = await _wait_keyed([side, top], timeout_ms)
+            key = await _wait_keyed(wanted, others, timeout_ms)
         except (TimeoutError, PlaywrightTimeout):
             raise PortalUnavailable(
                 f"{where} did not appear within {timeout_ms / 1000:.0f} s"
@@ -158,7 +215,7 @@ async def arrive(
 async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
     """Ask again for the page that answered with an error (only ever a page request)."""
     try:
-        target = page.frame(name="theFrame") if in_frame else None
+        target = page.frame(name=FRAME_NAME) if in_frame else None
         if target is not None and target.url.startswith("chrome-error:"):
             # The frame never reached the portal; its address is gone. Start over instead.
             raise PortalUnavailable("the portal did not answer")

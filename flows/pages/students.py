@@ -8,7 +8,14 @@ from typing import Any
 
 from playwright.async_api import Locator, Page
 
-from flows.pages.base import READ_TABLE_JS, arrive, column, content_frame
+from flows.pages.base import (
+    READ_TABLE_JS,
+    activate,
+    arrive,
+    column,
+    content_frame,
+    leaving,
+)
 from rpa.errors import PortalUnavailable
 
 __all__ = ["Assignment", "SearchResult", "StudentProfile", "StudentSearch", "TestAssignments"]
@@ -57,15 +64,14 @@ class StudentSearch:
 
     async def open(self) -> StudentSearch:
         """Show an empty search form, by the breadcrumb when there is one, else the tab."""
-        # From a results page the heading is already there: wait for the old results to go,
-        # or what is typed next lands in the page being replaced.
-        stale = [loc for loc in (self.results, self.no_results, self.alert) if await loc.count()]
+        # From a results page the heading is already there: wait for that page to go, or
+        # what is typed next lands in the page being replaced.
         if await self.breadcrumb.count():
-            await self.breadcrumb.first.click(timeout=self.timeout_ms)
+            async with leaving(self.page, timeout_ms=self.timeout_ms):
+                await activate(self.breadcrumb.first, timeout_ms=self.timeout_ms)
         else:
+            # The tab loads the whole window: the old frame and its heading go with it.
             await self.students_tab.click(timeout=self.timeout_ms)
-        for loc in stale:
-            await loc.first.wait_for(state="detached", timeout=self.timeout_ms)
         await arrive(
             self.page, {"search": self.heading}, timeout_ms=self.timeout_ms,
             where="the student search",
@@ -75,7 +81,7 @@ class StudentSearch:
     async def search_ssid(self, ssid: str) -> list[SearchResult]:
         """Search by SSID (step 5); return the rows found, an empty list when none."""
         await self.ssid.fill(ssid, timeout=self.timeout_ms)
-        await self.search_button.click(timeout=self.timeout_ms)
+        await activate(self.search_button, timeout_ms=self.timeout_ms)
         row = self._row(ssid)
         key = await arrive(
             self.page,
@@ -113,7 +119,7 @@ class StudentSearch:
     async def open_student(self, ssid: str) -> StudentProfile:
         """Click the magnifying glass next to the student (step 6)."""
         link = self._row(ssid).get_by_role("link", name=re.compile(r"view", re.IGNORECASE))
-        await link.first.click(timeout=self.timeout_ms)
+        await activate(link.first, timeout_ms=self.timeout_ms)
         profile = StudentProfile(self.page, timeout_ms=self.timeout_ms)
         await arrive(
             self.page, {"profile": profile.assignments_tab}, timeout_ms=self.timeout_ms,
@@ -132,7 +138,7 @@ class StudentProfile:
 
     async def open_test_assignments(self) -> TestAssignments:
         """Select the Test Assignments tab."""
-        await self.assignments_tab.click(timeout=self.timeout_ms)
+        await activate(self.assignments_tab, timeout_ms=self.timeout_ms)
         assignments = TestAssignments(self.page, timeout_ms=self.timeout_ms)
         await assignments.wait()
         return assignments
@@ -189,16 +195,20 @@ class TestAssignments:
         )
 
     async def stage_code(self, test: str, code: str) -> None:
-        """COND. CODE, choose the code, SAVE in the dialog; wait until the table shows it."""
+        """COND. CODE, choose the code, SAVE in the dialog (steps 9 to 11).
+
+        The table shows the staged code at once; :meth:`read` before the bottom SAVE checks
+        all of them in one look (step 12).
+        """
         row = self._row(test)
-        await row.get_by_role("button", name="COND. CODE").click(timeout=self.timeout_ms)
+        button = row.get_by_role("button", name="COND. CODE", disabled=False)
+        await activate(button, timeout_ms=self.timeout_ms)
         await self.dialog_code.select_option(code, timeout=self.timeout_ms)
-        await self.dialog_save.click(timeout=self.timeout_ms)
-        await row.get_by_role("cell", name=code, exact=True).wait_for(timeout=self.timeout_ms)
+        await activate(self.dialog_save, timeout_ms=self.timeout_ms)
 
     async def save(self) -> None:
         """The bottom SAVE (step 13): wait for the portal to confirm, or raise."""
-        await self.save_button.click(timeout=self.timeout_ms)
+        await activate(self.save_button, timeout_ms=self.timeout_ms)
         key = await arrive(
             self.page,
             {"saved": self.saved, "refused": self.alert},
@@ -209,4 +219,4 @@ class TestAssignments:
         if key == "refused":
             message = (await self.alert.first.inner_text()).strip()
             raise PortalUnavailable(f"the portal refused the save: {message}")
-        await self.wait()
+        # The confirmation is part of the page that holds the table: read() finds it there.

@@ -223,7 +223,7 @@ def test_portal_down_stops_with_exit_3(portal: Portal, tmp_path: Path) -> None:
 
 def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: Path) -> None:
     roster = build_roster(portal, tmp_path / "roster.csv", settable=24, blocked=False)
-    portal.faults(error_rate=0.1, session_lifetime_s=12, fault_seed=7)
+    portal.faults(error_rate=0.1, session_lifetime_s=5, fault_seed=7)
     state = tmp_path / "state"
     env = toms_env(portal, state, TOMS_TRACE="on")
     done = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
@@ -231,7 +231,7 @@ def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: P
     assert done.returncode == 0, done.stderr[-3000:]
     _assert_portal_matches(portal, roster)
     _applied_once(portal, roster)
-    assert "SessionExpired" in done.stderr and "error page" in done.stderr
+    assert "SessionExpired" in done.stderr and "error page" in done.stderr, done.stderr
     # Failed attempts left their evidence, which holds no password.
     traces = list(state.rglob("trace.zip"))
     assert traces and list(state.rglob("screenshot.png"))

@@ -73,3 +73,27 @@ def test_unknown_student_is_not_found(lea: FlaskClient) -> None:
 def test_ssid_in_an_internal_url_is_not_found(lea: FlaskClient) -> None:
     student = find_student(lea, lambda s: True)
     assert lea.get(f"/toms/frame/students/{student['ssid']}").status_code == 404
+
+
+def test_test_assignments_panel_comes_with_the_profile_hidden(lea: FlaskClient, app: Flask) -> None:
+    # Selecting the tab only shows the panel: no second request, as in a single-page portal.
+    student = find_student(lea, lambda s: bool(s["assignments"]))
+    tree = parse(lea.get(f"/toms/frame/students/{student_id(app, student['ssid'])}").text)
+    panels = {p.get("id"): p for p in tree.find_all(role="tabpanel")}
+    assert set(panels) == {"panel-demographic", "panel-assignments"}
+    assert not panels["panel-demographic"].hidden
+    assert panels["panel-assignments"].hidden
+    assert panels["panel-assignments"].find("caption").text.startswith(
+        "Current Active Test Assignments for"
+    )
+    controls = {t.text: t.get("aria-controls") for t in tree.find_all("a", role="tab")}
+    assert controls["Test Assignments"] == "panel-assignments"
+    assert controls["Test Settings"] is None  # still a page of its own
+    scripts = [s.get("src") for s in tree.find_all("script")]
+    assert "/static/profile.js" in scripts
+
+
+def test_style_sheets_are_cached_and_pages_are_not(lea: FlaskClient) -> None:
+    css = lea.get("/static/portal.css")
+    assert "max-age=3600" in css.headers["Cache-Control"]
+    assert lea.get("/toms/frame/students").headers["Cache-Control"] == "no-store"

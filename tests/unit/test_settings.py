@@ -437,3 +437,12 @@ def test_headless_runs_prefer_the_systems_headless_shell(
     assert choice.source == (
         "system Chromium headless shell" if chosen == "shell" else "system Chromium"
     )
+
+
+@pytest.mark.parametrize("per_row", [0.0, 0.25, 1.0, 1.81, 4.0])
+def test_browser_floor_spreads_fractional_loads_exactly(per_row: float) -> None:
+    from benchmarks.browser_floor import loads_for
+
+    counts = [loads_for(row, per_row) for row in range(400)]
+    assert sum(counts) == round(400 * per_row)
+    assert max(counts) - min(counts) <= 1

@@ -1,0 +1,121 @@
+"""Speed, as far as a test can show it: the page loads a student costs, and the benchmark's parts.
+
+Rates are measured by ``python -m benchmarks.bulk_optout``, never asserted here; what is asserted
+is what makes them: no page load the documented steps do not need, every saved code still read
+back, and two limits that do the same work as toms-rpa.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.bulk_optout import build_roster
+from flows.optout.roster import TESTS
+from tests.conftest import Portal
+from tests.e2e.helpers import only_run, results, toms, toms_env
+
+SHORT = {full: short for short, full in TESTS.items()}
+
+
+def _one_row_per_student(portal: Portal, path: Path, students: int, skip: int) -> list[str]:
+    chosen: list[dict[str, str]] = []
+    for student in portal.students()[skip:]:
+        free = [a for a in student["assignments"]
+                if a["status"] == "Assigned" and a["condition_code"] is None]
+        if free and len(chosen) < students:
+            chosen.append({
+                "ssid": student["ssid"], "first_name": student["first_name"],
+                "last_name": student["last_name"], "test": SHORT[free[0]["test"]],
+                "code": "PGE", "exemption_on_file": "2026-03-02 letter",
+            })
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(chosen[0]))
+        writer.writeheader()
+        writer.writerows(chosen)
+    return [row["ssid"] for row in chosen]
+
+
+def _documents_for(portal: Portal, tmp_path: Path, students: int, name: str) -> dict[str, int]:
+    """Apply one row for each of ``students`` students with one worker; the portal's counts."""
+    roster = tmp_path / f"{name}.csv"
+    _one_row_per_student(portal, roster, students, skip=200)
+    portal.client.post("/__mock__/reset").raise_for_status()  # counters from zero, same data
+    state = tmp_path / name
+    done = toms(["optout", "apply", str(roster), "--workers", "1"], toms_env(portal, state),
+                tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = results(only_run(state))
+    assert [r["status"] for r in rows] == ["applied"] * students
+    assert all(r["code_after"] == "PGE" for r in rows)  # each saved code was read back
+    counts: dict[str, int] = portal.client.get("/__mock__/stats").json()
+    return counts
+
+
+def test_a_student_costs_four_page_loads_and_nothing_else(portal: Portal, tmp_path: Path) -> None:
+    # The guide's steps need four: the search form, its results, the student's profile (its
+    # Test Assignments tab is in the page), and the page the bottom SAVE returns. Start-up
+    # (logon, MyTOMS) is the same for both runs, so the difference is the students' own.
+    few = _documents_for(portal, tmp_path, 2, "few")
+    more = _documents_for(portal, tmp_path, 6, "more")
+
+    assert more["frame_documents"] - few["frame_documents"] == 4 * 4
+    assert more["documents"] - few["documents"] == 4 * 4  # no top-level page per student
+    # those four, plus the save's redirect: five requests a student (style sheets cached)
+    assert more["requests"] - few["requests"] == 5 * 4
+
+
+def _run_json(args: list[str], timeout: float = 600) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout,
+        check=False, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def test_the_http_floor_does_the_same_work(portal: Portal, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    students = build_roster(portal.url, 12, roster)
+    with roster.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+
+    [figures] = _run_json(["benchmarks.http_floor", str(roster), "--url", portal.url,
+                           "--workers", "3"])
+
+    assert figures["rows"] == 12 and figures["students"] == students
+    assert figures["requests_per_row"] == pytest.approx(4 * students / 12, abs=0.01)
+    assert figures["rows_per_s"] > 0 and figures["p95_s"] >= figures["p50_s"]
+    for row in rows:
+        held = {a["test"]: a["condition_code"] for a in portal.student(row["ssid"])["assignments"]}
+        assert held[TESTS[row["test"]]] == "PGE"
+
+
+def test_the_browser_floor_loads_what_it_is_told() -> None:
+    [figures] = _run_json(["benchmarks.browser_floor", "--rows", "8", "--workers", "2",
+                           "--frame-loads", "1.5", "--page-loads", "0.25"])
+
+    assert figures["rows"] == 8 and figures["workers"] == 2
+    assert figures["loads_per_row"] == 1.75
+    assert figures["rows_per_s"] > 0 and figures["p95_s"] >= figures["p50_s"]
+
+
+def test_the_benchmark_prints_toms_rpa_beside_both_limits() -> None:
+    lines = _run_json(["benchmarks.bulk_optout", "--rows", "12", "--workers", "2",
+                       "--latency-ms", "0", "--students", "200", "--json"])
+
+    tool, http, browser = lines
+    assert [line["who"] for line in lines] == ["toms-rpa", "http floor", "browser floor"]
+    assert browser["loads_per_row"] == pytest.approx(tool["loads_per_row"], abs=0.01)
+    floor = min(http["rows_per_s"], browser["rows_per_s"])
+    assert tool["ratio"] == pytest.approx(floor / tool["rows_per_s"], abs=0.01)
+    for line in lines:
+        assert line["workers"] == 2 and line["latency_ms"] == 0
+        assert line["cpu_s"] > 0 and line["peak_mb"] > 0
+        assert line["requests_per_row"] > 0
