@@ -233,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(line), flush=True)
                 else:
                     print(" | ".join(str(line.get(h, "")) for h in HEAD), flush=True)
+            if not args.json:  # where the CPU went, process by process (see measure.kind_of)
+                for line in lines:
+                    spent = ", ".join(f"{k} {v}" for k, v in line["cpu_by_process"].items())
+                    print(f"<!-- {latency} ms, {workers} workers, {line['who']} CPU s: {spent} -->",
+                          flush=True)
     return 0
 
 

@@ -332,7 +332,7 @@ class _Doctor:
                     'no table "Current Active Test Assignments for …" (tables on the page: '
                     + ", ".join(f'"{name}"' for name in seen) + ")"
                 ) from err
-            _, rows = await assignments.read()  # checks the columns it reads
+            rows = await assignments.read()  # checks the columns it reads
             table: dict[str, Any] = await assignments.table.evaluate(READ_TABLE_JS)
             column(table["heads"], "Action", "Current Active Test Assignments")
             settable = sum(1 for row in rows if row.can_set_code)
@@ -345,7 +345,7 @@ class _Doctor:
 
     async def _cancelled_dialog(self, assignments: TestAssignments) -> str:
         """Open the dialog on the first enabled COND. CODE, read it, CANCEL; return the test."""
-        _, before = await assignments.read()
+        before = await assignments.read()
         test = next(row.test for row in before if row.can_set_code)
         button = assignments.table.get_by_role("button", name="COND. CODE", disabled=False)
         await button.first.click(timeout=self.timeout)
@@ -370,7 +370,7 @@ class _Doctor:
             await dialog.wait_for(state="hidden", timeout=self.timeout)
         except PlaywrightTimeout:
             raise PortalUnavailable("CANCEL did not close the dialog") from None
-        _, after = await assignments.read()
+        after = await assignments.read()
         if [row.code for row in after] != [row.code for row in before]:
             raise PortalUnavailable("CANCEL left a condition code in the table (not saved)")
         return test
@@ -397,7 +397,7 @@ async def _shown(locator: Locator, missing: str, timeout_ms: float) -> None:
 
 
 async def _has_settable(assignments: TestAssignments) -> bool:
-    _, rows = await assignments.read()
+    rows = await assignments.read()
     return any(row.can_set_code for row in rows)
 
 

@@ -193,7 +193,7 @@ class OptOutWorker:
             )
         profile = await search.open_student(ssid)
         page = await profile.open_test_assignments()
-        _, assignments = await page.read()
+        assignments = await page.read()
 
         outcomes: list[Outcome] = []
         to_set: list[tuple[Item, RosterRow]] = []
@@ -240,7 +240,7 @@ class OptOutWorker:
         for _, row in to_set:
             await page.stage_code(row.test, row.code)
         # Step 12: the table shows every staged code before anything is stored.
-        _, staged = await page.read()
+        staged = await page.read(buttons=False)
         for _, row in to_set:
             shown = _find(staged, row.test)
             if shown is None or shown.code != row.code:
@@ -252,7 +252,7 @@ class OptOutWorker:
         # gone through and re-reads before doing anything.
         record_step(items, STEP_SAVING)
         await page.save()
-        _, after = await page.read()
+        after = await page.read(buttons=False)
         outcomes = []
         for item, row in to_set:
             current = _find(after, row.test)

@@ -21,7 +21,7 @@ from rpa.errors import PortalUnavailable, SessionExpired
 
 __all__ = [
     "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "column", "content_frame",
-    "leaving",
+    "leaving", "read_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,20 @@ table => {
   return {caption: table.caption ? text(table.caption) : '', heads, body};
 }
 """
+
+
+async def read_rows(table: Locator) -> tuple[list[str], list[list[str]]]:
+    """A table's header texts and each body row's cell texts, as shown, in one look.
+
+    It asks for the rows' rendered text, as a person reads them (cells are tab-separated in
+    it), and runs where every locator query runs: a page script of our own (like
+    :data:`READ_TABLE_JS`) costs the browser about 15 ms more the first time on each page.
+    """
+    texts = await table.get_by_role("row").all_inner_texts()
+    rows = [[" ".join(cell.split()) for cell in text.split("\t")] for text in texts]
+    if not rows:
+        return [], []
+    return rows[0], rows[1:]
 
 
 def column(heads: list[str], name: str, where: str) -> int:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from playwright.async_api import Locator, Page
 
 from flows.pages.base import (
-    READ_TABLE_JS,
     activate,
     arrive,
     column,
     content_frame,
     leaving,
+    read_rows,
 )
 from rpa.errors import PortalUnavailable
 
@@ -82,20 +81,19 @@ class StudentSearch:
         """Search by SSID (step 5); return the rows found, an empty list when none."""
         await self.ssid.fill(ssid, timeout=self.timeout_ms)
         await activate(self.search_button, timeout_ms=self.timeout_ms)
-        row = self._row(ssid)
-        key = await arrive(
-            self.page,
-            {"found": row, "none": self.no_results, "alert": self.alert},
-            timeout_ms=self.timeout_ms,
+        # One wait for any answer, then one read: the rows tell whether the student is there.
+        answer = self._row(ssid).or_(self.no_results).or_(self.alert)
+        await arrive(
+            self.page, {"answer": answer}, timeout_ms=self.timeout_ms,
             where="the search results",
         )
-        if key == "none":
-            return []
-        if key == "alert":
+        found = self._parse(*await read_rows(self.results))
+        if any(result.ssid == ssid for result in found):
+            return found
+        if await self.alert.first.is_visible():
             message = (await self.alert.first.inner_text()).strip()
             raise PortalUnavailable(f"the search was refused: {message}")
-        table = await self.results.evaluate(READ_TABLE_JS)
-        return self._parse(table)
+        return []
 
     def _row(self, ssid: str) -> Locator:
         return self.results.get_by_role("row").filter(
@@ -103,14 +101,14 @@ class StudentSearch:
         )
 
     @staticmethod
-    def _parse(table: dict[str, Any]) -> list[SearchResult]:
-        heads: list[str] = table["heads"]
+    def _parse(heads: list[str], body: list[list[str]]) -> list[SearchResult]:
+        if not heads:
+            return []
         where = "the search results"
         name, ssid = column(heads, "Name", where), column(heads, "SSID", where)
         school, grade = column(heads, "School", where), column(heads, "Grade", where)
         results = []
-        for row in table["body"]:
-            cells: list[str] = row["cells"]
+        for cells in body:
             if len(cells) < len(heads):
                 continue
             results.append(SearchResult(cells[name], cells[ssid], cells[school], cells[grade]))
@@ -169,25 +167,32 @@ class TestAssignments:
             where="Test Assignments",
         )
 
-    async def read(self) -> tuple[str, list[Assignment]]:
-        """The student's name as the caption gives it, and every assignment row."""
-        table = await self.table.evaluate(READ_TABLE_JS)
-        heads: list[str] = table["heads"]
+    async def read(self, *, buttons: bool = True) -> list[Assignment]:
+        """Every row of the assignments table, and whether its COND. CODE can be pressed.
+
+        ``buttons=False`` skips the look at the buttons (``can_set_code`` is then False), for
+        reads that only check the codes shown.
+        """
+        heads, body = await read_rows(self.table)
         where = "Current Active Test Assignments"
         test, status = column(heads, "Test Program", where), column(
             heads, "Test Assignment Status", where
         )
         code = column(heads, "Condition Code", where)
-        rows = []
-        for row in table["body"]:
-            cells: list[str] = row["cells"]
-            if len(cells) < len(heads):
-                continue
-            buttons = [b for b in row["buttons"] if b["name"].upper() == "COND. CODE"]
-            can_set = bool(buttons) and not buttons[0]["disabled"]
-            rows.append(Assignment(cells[test], cells[status], cells[code].strip(), can_set))
-        name = ASSIGNMENTS_CAPTION.sub("", table["caption"]).strip()
-        return name, rows
+        enabled: set[tuple[str, ...]] = set()
+        if buttons:
+            rows = self.table.get_by_role("row").filter(has=self.frame.get_by_role(
+                "button", name="COND. CODE", disabled=False
+            ))
+            enabled = {
+                tuple(" ".join(c.split()) for c in text.split("\t"))
+                for text in await rows.all_inner_texts()
+            }
+        return [
+            Assignment(cells[test], cells[status], cells[code], tuple(cells) in enabled)
+            for cells in body
+            if len(cells) >= len(heads)
+        ]
 
     def _row(self, test: str) -> Locator:
         return self.table.get_by_role("row").filter(
