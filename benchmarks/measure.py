@@ -53,7 +53,10 @@ def _sample(root: psutil.Process, seen: dict[int, tuple[str, float]]) -> int:
     for proc in [root, *root.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):
             times = proc.cpu_times()
-            kind = seen[proc.pid][0] if proc.pid in seen else kind_of(proc, root.pid)
+            kind = seen[proc.pid][0] if proc.pid in seen else ""
+            if kind in ("", "chromium zygote"):
+                # Renderers are forked from the zygote and take their own title a moment later.
+                kind = kind_of(proc, root.pid)
             seen[proc.pid] = (kind, times.user + times.system)
             memory += proc.memory_full_info().pss
     return memory

@@ -119,3 +119,19 @@ def test_the_benchmark_prints_toms_rpa_beside_both_limits() -> None:
         assert line["workers"] == 2 and line["latency_ms"] == 0
         assert line["cpu_s"] > 0 and line["peak_mb"] > 0
         assert line["requests_per_row"] > 0
+
+
+def test_the_step_profile_names_every_step_of_the_guide() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.profile_steps", "--rows", "8"],
+        capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split(" | ")[0]: line.split(" | ")[1:] for line in done.stdout.splitlines()
+            if " | " in line}
+    for step in ("search the SSID, read the results", "open the student (magnifier)",
+                 "Test Assignments tab", "stage a code (COND. CODE, PGE, SAVE)",
+                 "bottom SAVE, confirmation", "read the codes back"):
+        per_student, browser_ms, _python_ms, wall_ms = rows[step]
+        assert float(per_student) >= 1 and float(wall_ms) > 0 and float(browser_ms) >= 0
+    assert "bare page load in a frame" in done.stdout

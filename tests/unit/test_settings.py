@@ -41,7 +41,7 @@ def test_defaults() -> None:
     settings = load_settings()
 
     assert str(settings.portal_url) == "https://www.caaspp.org/"
-    assert settings.workers == 4
+    assert settings.workers == 8
     assert settings.headless is True
     assert settings.browser_path is None
     assert settings.browser_endpoint is None
@@ -55,7 +55,7 @@ def test_defaults() -> None:
 def test_overrides_are_typed_and_win_over_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TOMS_WORKERS", "8")
+    monkeypatch.setenv("TOMS_WORKERS", "6")
     monkeypatch.setenv("TOMS_HEADLESS", "false")
 
     settings = load_settings(workers=2, state_dir="/tmp/toms-state", trace="on")
