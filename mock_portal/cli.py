@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="practice sessions and students logged off after this long idle, seconds",
     )
     parser.add_argument("--fault-seed", type=int, default=1, help="seed of injected faults")
+    parser.add_argument("--profile-tab-pages", action="store_true",
+                        help="each Student Profile tab a page of its own (the frame reloads)")
     parser.add_argument("--log-requests", action="store_true", help="log each request")
     return parser
 
@@ -56,6 +58,7 @@ def config_from_args(args: argparse.Namespace) -> PortalConfig:
         slow_ms=args.slow_ms,
         practice_idle_timeout_s=args.practice_idle_timeout,
         fault_seed=args.fault_seed,
+        profile_tab_pages=args.profile_tab_pages,
     )
 
 

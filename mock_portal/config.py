@@ -27,6 +27,9 @@ class PortalConfig:
         slow_rate: fraction of portal requests delayed by a further ``slow_ms``.
         slow_ms: the delay of those slow requests.
         fault_seed: seed of the one random generator behind every injected fault.
+        profile_tab_pages: each Student Profile tab is a page of its own (the frame reloads
+            on a tab), as another build of the portal may have it; by default Demographic and
+            Test Assignments come in one page.
         secret_key: signs the Flask session cookie (random by default).
         practice_idle_timeout_s: a practice session whose TA made no request on its pages, and
             a practice student who made no request, for this long is ended or logged out.
@@ -44,5 +47,6 @@ class PortalConfig:
     slow_rate: float = 0.0
     slow_ms: int = 0
     fault_seed: int = 1
+    profile_tab_pages: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     practice_idle_timeout_s: float = 1800

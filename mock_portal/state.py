@@ -32,6 +32,7 @@ class Faults:
     slow_rate: float = 0.0
     slow_ms: int = 0
     fault_seed: int = 1
+    profile_tab_pages: bool = False
 
     @classmethod
     def from_config(cls, config: PortalConfig) -> Faults:
@@ -50,6 +51,11 @@ class Faults:
                 raise ValueError(f"unknown fault setting: {key}")
             if key == "session_lifetime_s" and value is None:
                 values[key] = None
+                continue
+            if key == "profile_tab_pages":
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false")
+                values[key] = value
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{key} must be a number")

@@ -202,8 +202,9 @@ def _student_or_404(student_id: int) -> StudentRow | Response:
 
 
 def _profile(student: StudentRow, current: str, template: str, **context: object) -> str:
+    in_page = () if get_state().faults.profile_tab_pages else IN_PAGE_TABS
     return render_template(
-        template, student=student, tabs=PROFILE_TABS, current=current, in_page=IN_PAGE_TABS,
+        template, student=student, tabs=PROFILE_TABS, current=current, in_page=in_page,
         **context,
     )
 

@@ -97,7 +97,7 @@ def _system_chromium(headless: bool = False) -> Path | None:
 
 def is_headless_shell(path: Path | None) -> bool:
     """Whether ``path`` is a Chromium headless shell (which cannot show a window)."""
-    return path is not None and "headless-shell" in path.name
+    return path is not None and "headless" in path.name and "shell" in path.name
 
 
 def _can_apt_install() -> bool:
@@ -117,6 +117,10 @@ def _apt_install_headless_shell() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     cmd = ["apt-get", "install", "-y", "-qq", "chromium-headless-shell"]
     done = subprocess.run(cmd, check=False, env=env, stdout=sys.stderr, stderr=sys.stderr)
+    if done.returncode != 0:  # maybe only the package lists are old
+        update = ["apt-get", "update", "-qq"]
+        subprocess.run(update, check=False, env=env, stdout=sys.stderr, stderr=sys.stderr)
+        done = subprocess.run(cmd, check=False, env=env, stdout=sys.stderr, stderr=sys.stderr)
     if done.returncode != 0:
         log.warning("Debian's chromium-headless-shell could not be installed; using chromium")
 

@@ -223,7 +223,7 @@ class OptOutWorker:
         if to_set and self.dry_run:
             outcomes += [Outcome(i, PLANNED, "", dict(facts, code_before="")) for i, _ in to_set]
         elif to_set:
-            outcomes += await self._apply(page, to_set, record_step, facts)
+            outcomes += await self._apply(page, assignments, to_set, record_step, facts)
         if any(o.status == BLOCKED for o in outcomes):
             await self._screenshot_blocked(outcomes)
         return sorted(outcomes, key=lambda o: o.item.item_id)
@@ -231,6 +231,7 @@ class OptOutWorker:
     async def _apply(
         self,
         page: TestAssignments,
+        assignments: Sequence[Assignment],
         to_set: list[tuple[Item, RosterRow]],
         record_step: StepRecorder,
         facts: dict[str, Any],
@@ -239,14 +240,18 @@ class OptOutWorker:
         record_step(items, STEP_STAGING)
         for _, row in to_set:
             await page.stage_code(row.test, row.code)
-        # Step 12: the table shows every staged code before anything is stored.
+        # Step 12: the table shows every staged code, and nothing else changed, before
+        # anything is stored.
         staged = await page.read(buttons=False)
-        for _, row in to_set:
-            shown = _find(staged, row.test)
-            if shown is None or shown.code != row.code:
+        wanted = {normalize_name(row.test): row.code for _, row in to_set}
+        for before in assignments:
+            shown = _find(staged, before.test)
+            expected = wanted.get(normalize_name(before.test), before.code)
+            if shown is None or shown.code != expected:
                 raise PortalUnavailable(
-                    f"COND. CODE did not stage {row.code} for {row.test} (the table shows "
-                    f"{shown.code if shown and shown.code else 'no code'}); nothing was saved"
+                    f"the table shows {shown.code if shown and shown.code else 'no code'} for "
+                    f"{before.test} after COND. CODE, not {expected or 'no code'}; nothing "
+                    "was saved"
                 )
         # Recorded before the click: if we die now, the next attempt knows a save may have
         # gone through and re-reads before doing anything.

@@ -120,9 +120,9 @@ async def leaving(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
             f"the portal did not answer within {timeout_ms / 1000:.0f} s"
         ) from None
     except PlaywrightError as err:
-        if not frame.is_detached():
-            raise
-        log.debug("The content frame went away while loading: %s", err)
+        # The frame went away with its window (the logon page?), or the portal did not answer
+        # (Chromium's error page): arrive() tells which and says so.
+        log.debug("Leaving the page did not go as planned: %s", err)
 
 
 async def activate(control: Locator, *, timeout_ms: float) -> None:
@@ -245,12 +245,29 @@ async def arrive(
         if key in ("__expired", "__logon"):
             raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
         if key not in ("__error", "__frame_error"):
+            await _parsed(page, in_frame=in_frame, timeout_ms=timeout_ms)
             return key
         if reloads >= reload_on_error:
             raise PortalUnavailable(f"the portal showed an error page instead of {where}")
         reloads += 1
         await asyncio.sleep(0.2 * reloads)  # back off before asking again
         await _reload(page, in_frame=key == "__frame_error", timeout_ms=timeout_ms)
+
+
+async def _parsed(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
+    """Wait until the page that showed up is parsed whole, its scripts run.
+
+    What a person sees first can come before the rest of the page and before the scripts that
+    make its buttons work. The browser already knows (no question to the page): this costs
+    next to nothing.
+    """
+    target = page.frame(name=FRAME_NAME) if in_frame else page.main_frame
+    if target is None or target.is_detached():
+        return
+    try:
+        await target.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise PortalUnavailable("the page did not finish loading") from None
 
 
 async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:

@@ -160,8 +160,10 @@ class TestAssignments:
         self.table = frame.get_by_role("table", name=ASSIGNMENTS_CAPTION)
         self.dialog = frame.get_by_role("dialog", name="Select Condition Code")
         self.dialog_code = self.dialog.get_by_label(re.compile(r"Select the condition code"))
-        self.dialog_save = self.dialog.get_by_role("button", name="SAVE", exact=True)
-        self.save_button = frame.get_by_role("button", name="SAVE", exact=True)
+        self.dialog_save = self.dialog.get_by_role(
+            "button", name="SAVE", exact=True, disabled=False
+        )
+        self.save_button = frame.get_by_role("button", name="SAVE", exact=True, disabled=False)
         self.saved = frame.get_by_role("status").filter(has_text=SAVED_TEXT)
         self.alert = frame.get_by_role("alert")
 

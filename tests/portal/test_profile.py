@@ -97,3 +97,17 @@ def test_style_sheets_are_cached_and_pages_are_not(lea: FlaskClient) -> None:
     css = lea.get("/static/portal.css")
     assert "max-age=3600" in css.headers["Cache-Control"]
     assert lea.get("/toms/frame/students").headers["Cache-Control"] == "no-store"
+
+
+def test_a_build_whose_profile_tabs_are_pages(lea: FlaskClient, app: Flask) -> None:
+    lea.post("/__mock__/faults", json={"profile_tab_pages": True})
+    student = find_student(lea, lambda s: bool(s["assignments"]))
+    sid = student_id(app, student["ssid"])
+    tree = parse(lea.get(f"/toms/frame/students/{sid}").text)
+    assert [p.get("id") for p in tree.find_all(role="tabpanel")] == ["panel-demographic"]
+    controls = {t.text: t.get("aria-controls") for t in tree.find_all("a", role="tab")}
+    assert controls["Test Assignments"] is None  # a link: the frame loads the tab's page
+    page = parse(lea.get(f"/toms/frame/students/{sid}/assignments").text)
+    panels = page.find_all(role="tabpanel")
+    assert [p.get("id") for p in panels] == ["panel-assignments"] and not panels[0].hidden
+    assert lea.post("/__mock__/faults", json={"profile_tab_pages": 1}).status_code == 400
