@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.measure import p50_p95
 from flows.optout.roster import TESTS, load_roster
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -145,12 +146,11 @@ async def measure(
 
         await asyncio.gather(*(work() for _ in range(workers)))
     wall = time.monotonic() - started
-    durations.sort()
+    p50, p95 = p50_p95(durations)
     return {
         "rows": rows, "students": len(students), "workers": workers,
         "rows_per_s": round(rows / wall, 3),
-        "p50_s": round(durations[len(durations) // 2], 3),
-        "p95_s": round(durations[min(len(durations) - 1, int(len(durations) * 0.95))], 3),
+        "p50_s": p50, "p95_s": p95,
         "wall_s": round(wall, 2),
         "requests_per_row": round(counts[0] / rows, 2),
         "documents_per_row": round(counts[1] / rows, 2),

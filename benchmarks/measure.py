@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import psutil
 
-__all__ = ["TreeUsage", "kind_of", "watch"]
+__all__ = ["TreeUsage", "kind_of", "p50_p95", "watch"]
 
 
 @dataclass
@@ -80,3 +80,12 @@ def watch(proc: subprocess.Popen[str], interval_s: float = 0.25) -> TreeUsage:
     for kind, cpu in seen.values():
         usage.cpu_s[kind] = usage.cpu_s.get(kind, 0.0) + cpu
     return usage
+
+
+def p50_p95(durations: list[float]) -> tuple[float, float]:
+    """The median and 95th percentile of ``durations`` (seconds, rounded to ms)."""
+    ordered = sorted(durations)
+    if not ordered:
+        return 0.0, 0.0
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return round(ordered[len(ordered) // 2], 3), round(p95, 3)

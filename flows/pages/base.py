@@ -21,8 +21,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from rpa.errors import PortalUnavailable, SessionExpired
 
 __all__ = [
-    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "column", "content_frame",
-    "current_frame", "leaving", "read_rows",
+    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "cells_of", "column",
+    "content_frame", "current_frame", "leaving", "read_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,15 +58,20 @@ table => {
 """
 
 
-async def read_rows(table: Locator) -> tuple[list[str], list[list[str]]]:
-    """A table's header texts and each body row's cell texts, as shown, in one look.
+async def cells_of(rows: Locator) -> list[list[str]]:
+    """Each of ``rows``'s cell texts, as shown, in one look.
 
     It asks for the rows' rendered text, as a person reads them (cells are tab-separated in
     it), and runs where every locator query runs: a page script of our own (like
     :data:`READ_TABLE_JS`) costs the browser about 15 ms more the first time on each page.
     """
-    texts = await table.get_by_role("row").all_inner_texts()
-    rows = [[" ".join(cell.split()) for cell in text.split("\t")] for text in texts]
+    texts = await rows.all_inner_texts()
+    return [[" ".join(cell.split()) for cell in text.split("\t")] for text in texts]
+
+
+async def read_rows(table: Locator) -> tuple[list[str], list[list[str]]]:
+    """A table's header texts and each body row's cell texts (see :func:`cells_of`)."""
+    rows = await cells_of(table.get_by_role("row"))
     if not rows:
         return [], []
     return rows[0], rows[1:]

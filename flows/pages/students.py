@@ -10,6 +10,7 @@ from playwright.async_api import Locator, Page
 from flows.pages.base import (
     activate,
     arrive,
+    cells_of,
     column,
     current_frame,
     leaving,
@@ -191,10 +192,7 @@ class TestAssignments:
             rows = self.table.get_by_role("row").filter(has=self.frame.get_by_role(
                 "button", name="COND. CODE", disabled=False
             ))
-            enabled = {
-                tuple(" ".join(c.split()) for c in text.split("\t"))
-                for text in await rows.all_inner_texts()
-            }
+            enabled = {tuple(cells) for cells in await cells_of(rows)}
         return [
             Assignment(cells[test], cells[status], cells[code], tuple(cells) in enabled)
             for cells in body

@@ -118,7 +118,9 @@ def test_the_browser_floor_loads_what_it_is_told() -> None:
                            "--frame-loads", "1.5", "--page-loads", "0.25"])
 
     assert figures["rows"] == 8 and figures["workers"] == 2
-    assert figures["loads_per_row"] == 2.0  # a top load brings its frame: two documents
+    # 12 frame loads and 2 top loads, each top page with its frame: 16 documents loaded
+    assert figures["documents"] == 16
+    assert figures["loads_per_row"] == 2.0
     assert figures["rows_per_s"] > 0 and figures["p95_s"] >= figures["p50_s"]
 
 
