@@ -14,12 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from benchmarks.bulk_optout import build_roster
 from flows.optout.roster import TESTS
+from rpa.browser import open_browser
+from rpa.settings import load_settings
 from tests.conftest import Portal
 from tests.e2e.helpers import only_run, results, toms, toms_env
+from tests.run_async import run_async
 
 SHORT = {full: short for short, full in TESTS.items()}
 
@@ -153,3 +157,31 @@ def test_the_step_profile_names_every_step_of_the_guide() -> None:
         per_student, browser_ms, _python_ms, wall_ms = rows[step]
         assert float(per_student) >= 1 and float(wall_ms) > 0 and float(browser_ms) >= 0
     assert "bare page load in a frame" in done.stdout
+
+
+def test_pages_run_in_v8_lite_mode() -> None:
+    """The flag that keeps 8 workers well under 1.5 GB reaches the processes that run pages."""
+
+    def renderers() -> dict[int, list[str]]:
+        found = {}
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                cmdline = proc.cmdline()
+            except psutil.Error:
+                continue
+            if "--type=renderer" in cmdline:
+                found[proc.pid] = cmdline
+        return found
+
+    async def renderer_flags() -> list[list[str]]:
+        before = renderers()  # another test's browser may share this process
+        async with open_browser(load_settings()) as browser:
+            page = await (await browser.new_context()).new_page()
+            await page.set_content("<h1>page</h1>")
+            return [cmdline for pid, cmdline in renderers().items() if pid not in before]
+
+    launched = run_async(renderer_flags())
+
+    assert launched
+    assert all(any(arg.startswith("--js-flags=") and "--lite-mode" in arg for arg in cmdline)
+               for cmdline in launched)

@@ -297,6 +297,22 @@ def test_an_override_that_is_not_executable_names_toms_browser_path(
     assert finder.asked == []
 
 
+@pytest.mark.parametrize("headless", [True, False])
+def test_a_headless_shell_override_is_refused_only_for_a_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, headless: bool
+) -> None:
+    Finder(monkeypatch, playwright=Path("/pw/chrome"))
+    shell = executable(tmp_path / "lib" / "chromium-headless-shell")
+
+    if headless:
+        assert find_browser(shell, headless=True) == BrowserChoice(shell, "TOMS_BROWSER_PATH")
+        return
+    with pytest.raises(SettingsError, match="a headless shell, which cannot show a window") as info:
+        find_browser(shell, headless=False)
+    assert info.value.variable == "TOMS_BROWSER_PATH"
+    assert "TOMS_HEADLESS is false" in str(info.value)
+
+
 def test_an_override_that_is_a_folder_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
