@@ -18,11 +18,11 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, FrameLocator, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from rpa.errors import PortalUnavailable, SessionExpired
+from rpa.errors import PortalUnavailable, SessionExpired, SystemFailure
 
 __all__ = [
-    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "activate", "arrive", "cells_of", "column",
-    "content_frame", "current_frame", "leaving", "read_rows",
+    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "acting", "activate", "arrive", "cells_of",
+    "column", "content_frame", "current_frame", "leaving", "read_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,44 @@ async def activate(control: Locator, *, timeout_ms: float) -> None:
     on two cores, 31 ms against 9 to 14 ms a click, nine clicks a student. Buttons that may
     be greyed out are located with ``disabled=False``, so a greyed-out one is never pressed.
     """
-    await control.dispatch_event("click", timeout=timeout_ms)
+    async with acting(control.page, timeout_ms=timeout_ms):
+        await control.dispatch_event("click", timeout=timeout_ms)
+
+
+@asynccontextmanager
+async def acting(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
+    """Around an action on a page: if the page went away meanwhile, say where the window went.
+
+    The portal can send the whole window to its logon page (the session ended) or show an
+    error page while a step is under way; the action then fails on a page that is gone. A
+    person would look at the window: so does this, and raises :class:`SessionExpired` or
+    :class:`PortalUnavailable` instead of the browser's own message. Other failures pass as
+    they are.
+    """
+    try:
+        yield
+    except PlaywrightTimeout:
+        raise
+    except PlaywrightError as err:
+        found = await _where_it_went(page, timeout_ms)
+        if found is None:
+            raise
+        raise found from err
+
+
+async def _where_it_went(page: Page, timeout_ms: float) -> SystemFailure | None:
+    try:
+        # The frame goes when the window's next page arrives: wait until it is parsed.
+        await page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+        if await page.get_by_role("button", name=LOGON_BUTTON).first.is_visible():
+            return SessionExpired("the portal asked to log on again in the middle of a step")
+        if await current_frame(page).get_by_text(EXPIRED_TEXT).first.is_visible():
+            return SessionExpired("the portal said the session has expired in the middle of a step")
+        if await page.get_by_role("heading", name=ERROR_TEXT).first.is_visible():
+            return PortalUnavailable("the portal showed an error page in the middle of a step")
+    except PlaywrightError:
+        pass  # the window is gone too: the original failure says more
+    return None
 
 
 def _any_of(locators: Mapping[str, Locator]) -> Locator:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from playwright.async_api import Locator, Page
 
 from flows.pages.base import (
+    acting,
     activate,
     arrive,
     cells_of,
@@ -85,7 +86,8 @@ class StudentSearch:
 
     async def search_ssid(self, ssid: str) -> list[SearchResult]:
         """Search by SSID (step 5); return the rows found, an empty list when none."""
-        await self.ssid.fill(ssid, timeout=self.timeout_ms)
+        async with acting(self.page, timeout_ms=self.timeout_ms):
+            await self.ssid.fill(ssid, timeout=self.timeout_ms)
         await activate(self.search_button, timeout_ms=self.timeout_ms)
         # One wait for any answer, then one read: the rows tell whether the student is there.
         answer = self._row(ssid).or_(self.no_results).or_(self.alert)
@@ -213,7 +215,8 @@ class TestAssignments:
         row = self._row(test)
         button = row.get_by_role("button", name="COND. CODE", disabled=False)
         await activate(button, timeout_ms=self.timeout_ms)
-        await self.dialog_code.select_option(code, timeout=self.timeout_ms)
+        async with acting(self.page, timeout_ms=self.timeout_ms):
+            await self.dialog_code.select_option(code, timeout=self.timeout_ms)
         await activate(self.dialog_save, timeout_ms=self.timeout_ms)
 
     async def save(self) -> None:

@@ -1,0 +1,88 @@
+"""The opt-out page objects, driven in a real browser: where a step ends when the window moves.
+
+The portal can send the whole window to its logon page while a student is open (a session
+that ended, an idle timer); a step then fails on a page that is gone. The page objects look at
+the window as a person would and say the session ended, so the run logs on again without
+counting an attempt, instead of reporting the browser's own "Frame was detached".
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.pages.portal import MyTomsHome
+from flows.pages.students import StudentSearch, TestAssignments
+from flows.session import STATE_FILE, TomsSession, email_code_provider, enter_toms
+from rpa.browser import open_browser
+from rpa.errors import SessionExpired
+from rpa.settings import load_settings
+from tests.conftest import LEA, PASSWORD, Portal
+from tests.run_async import run_async
+
+TIMEOUT_MS = 10_000
+
+
+def _settable(portal: Portal) -> tuple[str, str]:
+    """A student and a test of theirs that can take a condition code."""
+    for student in portal.students():
+        for assignment in student["assignments"]:
+            if assignment["status"] == "Assigned" and assignment["condition_code"] is None:
+                return student["ssid"], assignment["test"]
+    raise AssertionError("the seed has no settable assignment")
+
+
+Step = Callable[[StudentSearch, TestAssignments, str, str], Awaitable[Any]]
+
+
+async def _step_after_the_window_moved(portal: Portal, tmp_path: Path, step: Step) -> None:
+    """Open a student's Test Assignments, send the window to the logon page, then do ``step``."""
+    ssid, test = _settable(portal)
+    settings = load_settings(
+        portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
+        email_code_command=f"{sys.executable} -m mock_portal.outbox {portal.url} {LEA}",
+        state_dir=tmp_path, timeout_ms=TIMEOUT_MS,
+    )
+    async with open_browser(settings) as browser:
+        session = TomsSession(browser, settings, state_path=tmp_path / STATE_FILE,
+                              code_provider=email_code_provider(settings))
+        await session.start()
+        context = await session.new_context()
+        page = await context.new_page()
+        await enter_toms(page, settings)
+        await MyTomsHome(page, timeout_ms=TIMEOUT_MS).open_students()
+        search = StudentSearch(page, timeout_ms=TIMEOUT_MS)
+        await search.search_ssid(ssid)
+        profile = await search.open_student(ssid)
+        assignments = await profile.open_test_assignments()
+        # The session ends and the portal shows its logon page in the whole window.
+        await context.clear_cookies()
+        await page.goto(f"{portal.url}toms/")
+        await step(search, assignments, ssid, test)
+
+
+async def _stage(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:
+    await page.stage_code(test, "PGE")  # COND. CODE, a click
+
+
+async def _search(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:
+    await search.search_ssid(ssid)  # typing the SSID
+
+
+async def _save(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:
+    await page.save()  # the bottom SAVE
+
+
+@pytest.mark.parametrize("step", [_stage, _search, _save], ids=["click", "typing", "save"])
+def test_a_step_on_a_page_gone_to_the_logon_page_says_the_session_ended(
+    portal: Portal, tmp_path: Path, step: Step
+) -> None:
+    with pytest.raises(SessionExpired, match="log on again"):
+        run_async(_step_after_the_window_moved(portal, tmp_path, step))
+
+    ssid, test = _settable(portal)
+    assert portal.code(ssid, test) is None  # nothing was stored on the way
