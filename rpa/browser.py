@@ -55,7 +55,7 @@ QUIET_ARGS = [
 # compiler, type feedback allocated only for functions that run often, a heap kept small.
 # A page here lives a second or two, so optimizing its scripts (and Playwright's) never pays
 # back. Measured on two cores, 8 workers, 400 rows: 1,468 -> 1,246 MB for the whole process
-# tree (renderers 981 -> 754 MB), and 3-5% less CPU than full optimization.
+# tree (renderers 981 -> 754 MB), and a few % less CPU than full optimization.
 LEAN_ARGS = ["--js-flags=--lite-mode"]
 LAUNCH_ARGS = [*QUIET_ARGS, *LEAN_ARGS]
 MISSING_BROWSER_HELP = (

@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     email_code_command: str = Field(
         default="", description="Shell command that prints the e-mailed logon code."
     )
-    # Eight: on two cores with a slow (300 ms) portal, 8 workers do 5.1 rows/s and 16 only 3%
-    # more, for 60% more memory (README, Speed); at 0 ms the CPU is the limit anyway.
+    # Eight: on two cores with a slow (300 ms) portal, 8 workers do 5.1 rows/s and 16 only 8%
+    # more, for 52% more memory (README, Speed); at 0 ms the CPU is the limit anyway.
     workers: int = Field(default=8, ge=1, le=32, description="Browser contexts working at once.")
     headless: bool = True
     browser_path: Path | None = Field(default=None, description="Chromium executable to launch.")

@@ -169,15 +169,35 @@ async def _where_it_went(page: Page, timeout_ms: float) -> SystemFailure | None:
     try:
         # The frame goes when the window's next page arrives: wait until it is parsed.
         await page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-        if await page.get_by_role("button", name=LOGON_BUTTON).first.is_visible():
-            return SessionExpired("the portal asked to log on again in the middle of a step")
-        if await current_frame(page).get_by_text(EXPIRED_TEXT).first.is_visible():
-            return SessionExpired("the portal said the session has expired in the middle of a step")
-        if await page.get_by_role("heading", name=ERROR_TEXT).first.is_visible():
-            return PortalUnavailable("the portal showed an error page in the middle of a step")
+        side, top = _elsewhere(page, current_frame(page), logged_on=True)
+        key = await _which(top) or await _which(side)
     except PlaywrightError:
-        pass  # the window is gone too: the original failure says more
+        return None  # the window is gone too: the original failure says more
+    if key in EXPIRED_KEYS:
+        return SessionExpired("the portal asked to log on again in the middle of a step")
+    if key in ERROR_KEYS:
+        return PortalUnavailable("the portal showed an error page in the middle of a step")
     return None
+
+
+# The pages that come instead of the expected one: the session ended, or an error page.
+EXPIRED_KEYS = ("__expired", "__logon")
+ERROR_KEYS = ("__error", "__frame_error")
+
+
+def _elsewhere(
+    page: Page, frame: Frame | FrameLocator, *, logged_on: bool
+) -> tuple[dict[str, Locator], dict[str, Locator]]:
+    """What the content frame and the window show when the portal went elsewhere.
+
+    With ``logged_on`` the logon page and the "session has expired" message count too.
+    """
+    side = {"__frame_error": frame.get_by_role("heading", name=ERROR_TEXT)}
+    top = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
+    if logged_on:
+        side["__expired"] = frame.get_by_text(EXPIRED_TEXT)
+        top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+    return side, top
 
 
 def _any_of(locators: Mapping[str, Locator]) -> Locator:
@@ -264,14 +284,8 @@ async def arrive(
     With ``logged_on`` (the default) the logon page means the session ended; the logon steps
     pass False and expect it among ``expected`` instead.
     """
-    frame = current_frame(page)
-    top: dict[str, Locator] = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
-    if logged_on:
-        top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+    side, top = _elsewhere(page, current_frame(page), logged_on=logged_on)
     if in_frame:
-        side: dict[str, Locator] = {"__frame_error": frame.get_by_role("heading", name=ERROR_TEXT)}
-        if logged_on:
-            side["__expired"] = frame.get_by_text(EXPIRED_TEXT)
         wanted, others = dict(expected), [side, top]
     else:
         # One frame for all: a single wait covers the error and logon pages as well.
@@ -284,9 +298,9 @@ async def arrive(
             raise PortalUnavailable(
                 f"{where} did not appear within {timeout_ms / 1000:.0f} s"
             ) from None
-        if key in ("__expired", "__logon"):
+        if key in EXPIRED_KEYS:
             raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
-        if key not in ("__error", "__frame_error"):
+        if key not in ERROR_KEYS:
             await _parsed(page, in_frame=in_frame, timeout_ms=timeout_ms)
             return key
         if reloads >= reload_on_error:
