@@ -333,9 +333,11 @@ async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
         if target is not None and target.url.startswith("chrome-error:"):
             # The frame never reached the portal; its address is gone. Start over instead.
             raise PortalUnavailable("the portal did not answer")
-        if target is not None:
-            await target.goto(target.url, timeout=timeout_ms)
-        else:
-            await page.reload(timeout=timeout_ms)
+        # The session may have ended meanwhile: the window then leaves for the logon page.
+        async with acting(page, timeout_ms=timeout_ms):
+            if target is not None:
+                await target.goto(target.url, timeout=timeout_ms)
+            else:
+                await page.reload(timeout=timeout_ms)
     except PlaywrightTimeout:
         raise PortalUnavailable("the portal did not answer a reload") from None

@@ -8,6 +8,7 @@ counting an attempt, instead of reporting the browser's own "Frame was detached"
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -86,3 +87,37 @@ def test_a_step_on_a_page_gone_to_the_logon_page_says_the_session_ended(
 
     ssid, test = _settable(portal)
     assert portal.code(ssid, test) is None  # nothing was stored on the way
+
+
+async def _reload_meets_the_end_of_the_session(portal: Portal, tmp_path: Path) -> None:
+    """The breadcrumb meets an error page; before the reload, the session ends."""
+    ssid, _ = _settable(portal)
+    settings = load_settings(
+        portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
+        email_code_command=f"{sys.executable} -m mock_portal.outbox {portal.url} {LEA}",
+        state_dir=tmp_path, timeout_ms=TIMEOUT_MS,
+    )
+    async with open_browser(settings) as browser:
+        session = TomsSession(browser, settings, state_path=tmp_path / STATE_FILE,
+                              code_provider=email_code_provider(settings))
+        await session.start()
+        page = await (await session.new_context()).new_page()
+        await enter_toms(page, settings)
+        await MyTomsHome(page, timeout_ms=TIMEOUT_MS).open_students()
+        search = StudentSearch(page, timeout_ms=TIMEOUT_MS)
+        await search.search_ssid(ssid)
+        portal.faults(error_rate=1.0)
+        opening = asyncio.ensure_future(search.open())
+        # As soon as the error page is served (a reload comes 0.2 s later, then 0.4, 0.6):
+        while not portal.client.get("/__mock__/stats").json()["errors_injected"]:
+            await asyncio.sleep(0.01)
+        portal.faults(error_rate=0.0)
+        portal.client.post("/__mock__/sessions/expire").raise_for_status()
+        await opening
+
+
+def test_a_reload_after_an_error_page_that_meets_the_logon_page_says_the_session_ended(
+    portal: Portal, tmp_path: Path
+) -> None:
+    with pytest.raises(SessionExpired, match="log on again"):
+        run_async(_reload_meets_the_end_of_the_session(portal, tmp_path))
