@@ -43,11 +43,11 @@ FRAME = (
 
 
 @contextlib.contextmanager
-def static_server() -> Iterator[str]:
-    """Serve the two minimal pages from a temporary folder, in a process of its own."""
+def static_server(frame: str = FRAME) -> Iterator[str]:
+    """Serve the top page and ``frame`` from a temporary folder, in a process of its own."""
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "top.html").write_text(TOP)
-        Path(tmp, "frame.html").write_text(FRAME)
+        Path(tmp, "frame.html").write_text(frame)
         proc = subprocess.Popen(
             # -u: the line that tells the port is read through a pipe, so it must not wait in a
             # buffer

@@ -9,12 +9,16 @@ roster of N settable rows built from its data:
 - **http floor** (:mod:`benchmarks.http_floor`): plain HTTP, one logon, the fewest requests the
   portal allows per student, the same number of concurrent sessions;
 - **browser floor** (:mod:`benchmarks.browser_floor`): the same browser and workers loading a
-  minimal local page as many times per row as toms-rpa loaded pages (documents and frames).
+  minimal local page as many times per row as toms-rpa loaded pages (documents and frames);
+- **steps floor** (:mod:`benchmarks.steps_floor`), for reference: the same browser and workers
+  taking the guide's steps for the same students with the cheapest Playwright calls, on a
+  minimal page (the four loads of a student, and on them the typing, clicks, choices and reads).
+  No flow that finds the controls as a person does can be faster.
 
 Each prints rows per second (wall time of the whole command: start-up and logon included),
 per-row p50 and p95, page loads and HTTP requests per row (counted by the portal), CPU seconds
 of the command's whole process tree and of the portal, peak memory of the tree (PSS, browser
-included), and toms-rpa's ratio to the floor, the slower of the two limits.
+included), its ratio to the floor (the slower of the two limits) and to the steps floor.
 """
 
 from __future__ import annotations
@@ -122,7 +126,7 @@ def run_toms_rpa(
     rows: int, workers: int, latency_ms: int, students: int, trace: str = "only-on-failure"
 ) -> dict[str, Any]:
     """toms-rpa's ``optout apply`` on a fresh portal."""
-    with fresh_portal(latency_ms, students, rows) as (url, roster, _), \
+    with fresh_portal(latency_ms, students, rows) as (url, roster, distinct), \
             tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOMS_")}
         env.update(
@@ -144,6 +148,7 @@ def run_toms_rpa(
     delta = {k: after[k] - before.get(k, 0) for k in after}
     return _figures(
         "toms-rpa", rows, wall, usage, p50_s=summary["p50_s"], p95_s=summary["p95_s"],
+        students=distinct,
         loads_per_row=round(delta["documents"] / rows, 2),
         frame_loads_per_row=round(delta["frame_documents"] / rows, 3),
         top_loads_per_row=round((delta["documents"] - delta["frame_documents"]) / rows, 3),
@@ -187,24 +192,45 @@ def run_browser_floor(
     )
 
 
+def run_steps_floor(rows: int, workers: int, students: int) -> dict[str, Any]:
+    """The guide's steps on a minimal page (:mod:`benchmarks.steps_floor`), for reference."""
+    out, usage, wall = _run(
+        [sys.executable, "-m", "benchmarks.steps_floor", "--rows", str(rows), "--students",
+         str(students), "--workers", str(workers)],
+        dict(os.environ), str(Path.cwd()),
+    )
+    result = json.loads(out)
+    loads = result["loads_per_row"]
+    return _figures(
+        "steps floor", rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
+        loads_per_row=loads, requests_per_row=loads, portal_cpu_s=0.0,
+    )
+
+
 def compare(rows: int, workers: int, latency_ms: int, students: int) -> list[dict[str, Any]]:
-    """toms-rpa and both limits for one latency and worker count; the ratio on each line."""
+    """toms-rpa, both limits and the steps' floor for one latency and worker count.
+
+    ``ratio`` is a line's time to the floor (the slower of the two limits); ``steps_ratio`` its
+    time to the steps floor, what any flow taking the guide's steps with Playwright needs.
+    """
     tool = run_toms_rpa(rows, workers, latency_ms, students)
     http = run_http_floor(rows, workers, latency_ms, students)
     # A top-level load brings its frame with it, which the portal counted as a frame load too.
     top = tool["top_loads_per_row"]
     browser = run_browser_floor(rows, workers, max(0.0, tool["frame_loads_per_row"] - top), top)
+    steps = run_steps_floor(rows, workers, tool["students"])
     floor = min(http["rows_per_s"], browser["rows_per_s"])
-    lines = [tool, http, browser]
+    lines = [tool, http, browser, steps]
     for line in lines:
         line.update(workers=workers, latency_ms=latency_ms,
-                    ratio=round(floor / line["rows_per_s"], 2))
+                    ratio=round(floor / line["rows_per_s"], 2),
+                    steps_ratio=round(steps["rows_per_s"] / line["rows_per_s"], 2))
     return lines
 
 
 HEAD = (
     "latency_ms", "workers", "who", "rows_per_s", "p50_s", "p95_s", "loads_per_row",
-    "requests_per_row", "cpu_s", "portal_cpu_s", "peak_mb", "ratio",
+    "requests_per_row", "cpu_s", "portal_cpu_s", "peak_mb", "ratio", "steps_ratio",
 )
 
 
@@ -219,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.json:
         print("ratio = floor rows/s (the slower limit) / these rows/s; 1.00 is the floor")
+        print("steps_ratio = steps floor rows/s (the guide's steps on a minimal page) / these")
         print(" | ".join(HEAD))
         print(" | ".join("---" for _ in HEAD))
     for latency in args.latency_ms:

@@ -128,15 +128,35 @@ def test_the_browser_floor_loads_what_it_is_told() -> None:
     assert figures["rows_per_s"] > 0 and figures["p95_s"] >= figures["p50_s"]
 
 
+def test_the_steps_floor_takes_each_step_of_each_student() -> None:
+    [figures] = _run_json(["benchmarks.steps_floor", "--rows", "10", "--students", "4",
+                           "--workers", "2"])
+
+    assert figures["rows"] == 10 and figures["students"] == 4 and figures["workers"] == 2
+    # Per student: four pages, the SSID typed, SEARCH, the magnifier, the tab, COND. CODE and
+    # SAVE per code, the bottom SAVE, the breadcrumb; the codes read on three pages and back.
+    assert figures["calls"] == {
+        "loads": 16, "fills": 4, "selects": 10, "clicks": 4 * 5 + 2 * 10, "reads": 16,
+        "waits": 4,
+    }
+    assert figures["documents"] == 16 and figures["loads_per_row"] == 1.6
+    assert figures["rows_per_s"] > 0 and figures["p95_s"] >= figures["p50_s"]
+
+
 def test_the_benchmark_prints_toms_rpa_beside_both_limits() -> None:
     lines = _run_json(["benchmarks.bulk_optout", "--rows", "12", "--workers", "2",
                        "--latency-ms", "0", "--students", "200", "--json"])
 
-    tool, http, browser = lines
-    assert [line["who"] for line in lines] == ["toms-rpa", "http floor", "browser floor"]
+    tool, http, browser, steps = lines
+    assert [line["who"] for line in lines] == [
+        "toms-rpa", "http floor", "browser floor", "steps floor"
+    ]
     assert browser["loads_per_row"] == pytest.approx(tool["loads_per_row"], abs=0.01)
     floor = min(http["rows_per_s"], browser["rows_per_s"])
     assert tool["ratio"] == pytest.approx(floor / tool["rows_per_s"], abs=0.01)
+    assert tool["steps_ratio"] == pytest.approx(steps["rows_per_s"] / tool["rows_per_s"], abs=0.01)
+    # the steps floor does the same students' four pages each
+    assert steps["loads_per_row"] == pytest.approx(4 * tool["students"] / 12, abs=0.01)
     for line in lines:
         assert line["workers"] == 2 and line["latency_ms"] == 0
         assert line["cpu_s"] > 0 and line["peak_mb"] > 0
