@@ -130,7 +130,7 @@ async def leaving(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
         log.debug("Leaving the page did not go as planned: %s", err)
 
 
-async def activate(control: Locator, *, timeout_ms: float) -> None:
+async def activate(control: Locator, *, timeout_ms: float, what: str) -> None:
     """Click a link, button or tab found by its role and name, as the page sees a click.
 
     A role locator matches only what a person can see (hidden elements are left out), so
@@ -139,25 +139,36 @@ async def activate(control: Locator, *, timeout_ms: float) -> None:
     mouse events), which costs the browser three times the CPU of the click itself: measured
     on two cores, 31 ms against 9 to 14 ms a click, nine clicks a student. Buttons that may
     be greyed out are located with ``disabled=False``, so a greyed-out one is never pressed.
+    ``what`` names the control for the message when it never shows (see :func:`acting`).
     """
-    async with acting(control.page, timeout_ms=timeout_ms):
+    async with acting(control.page, timeout_ms=timeout_ms, what=what):
         await control.dispatch_event("click", timeout=timeout_ms)
 
 
 @asynccontextmanager
-async def acting(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
+async def acting(
+    page: Page, *, timeout_ms: float, what: str | None = None
+) -> AsyncIterator[None]:
     """Around an action on a page: if the page went away meanwhile, say where the window went.
 
     The portal can send the whole window to its logon page (the session ended) or show an
-    error page while a step is under way; the action then fails on a page that is gone. A
-    person would look at the window: so does this, and raises :class:`SessionExpired` or
-    :class:`PortalUnavailable` instead of the browser's own message. Other failures pass as
-    they are.
+    error page while a step is under way; the action then fails on a page that is gone, or
+    waits in vain for its control. A person would look at the window: so does this, and raises
+    :class:`SessionExpired` or :class:`PortalUnavailable` instead of the browser's own message.
+    A control that never showed on the expected page is named by ``what`` ("the bottom
+    SAVE"); without ``what``, that timeout and other failures pass as they are.
     """
     try:
         yield
-    except PlaywrightTimeout:
-        raise
+    except PlaywrightTimeout as err:
+        found = await _where_it_went(page, timeout_ms)
+        if found is not None:
+            raise found from err
+        if what is None:
+            raise
+        raise PortalUnavailable(
+            f"the portal did not show {what} within {timeout_ms / 1000:g} s"
+        ) from None
     except PlaywrightError as err:
         found = await _where_it_went(page, timeout_ms)
         if found is None:

@@ -72,7 +72,10 @@ class StudentSearch:
         # what is typed next lands in the page being replaced.
         if await self.breadcrumb.count():
             async with leaving(self.page, timeout_ms=self.timeout_ms):
-                await activate(self.breadcrumb.first, timeout_ms=self.timeout_ms)
+                await activate(
+                    self.breadcrumb.first, timeout_ms=self.timeout_ms,
+                    what="the View & Edit Students link",
+                )
         else:
             # The tab loads the whole window: the old frame and its heading go with it.
             await self.students_tab.click(timeout=self.timeout_ms)
@@ -86,9 +89,9 @@ class StudentSearch:
 
     async def search_ssid(self, ssid: str) -> list[SearchResult]:
         """Search by SSID (step 5); return the rows found, an empty list when none."""
-        async with acting(self.page, timeout_ms=self.timeout_ms):
+        async with acting(self.page, timeout_ms=self.timeout_ms, what="the SSID field"):
             await self.ssid.fill(ssid, timeout=self.timeout_ms)
-        await activate(self.search_button, timeout_ms=self.timeout_ms)
+        await activate(self.search_button, timeout_ms=self.timeout_ms, what="the SEARCH button")
         # One wait for any answer, then one read: the rows tell whether the student is there.
         answer = self._row(ssid).or_(self.no_results).or_(self.alert)
         await arrive(
@@ -125,7 +128,9 @@ class StudentSearch:
     async def open_student(self, ssid: str) -> StudentProfile:
         """Click the magnifying glass next to the student (step 6)."""
         link = self._row(ssid).get_by_role("link", name=re.compile(r"view", re.IGNORECASE))
-        await activate(link.first, timeout_ms=self.timeout_ms)
+        await activate(
+            link.first, timeout_ms=self.timeout_ms, what="the student's magnifying glass"
+        )
         profile = StudentProfile(self.page, timeout_ms=self.timeout_ms)
         await arrive(
             self.page, {"profile": profile.assignments_tab}, timeout_ms=self.timeout_ms,
@@ -144,7 +149,9 @@ class StudentProfile:
 
     async def open_test_assignments(self) -> TestAssignments:
         """Select the Test Assignments tab."""
-        await activate(self.assignments_tab, timeout_ms=self.timeout_ms)
+        await activate(
+            self.assignments_tab, timeout_ms=self.timeout_ms, what="the Test Assignments tab"
+        )
         assignments = TestAssignments(self.page, timeout_ms=self.timeout_ms)
         await assignments.wait()
         return assignments
@@ -214,14 +221,18 @@ class TestAssignments:
         """
         row = self._row(test)
         button = row.get_by_role("button", name="COND. CODE", disabled=False)
-        await activate(button, timeout_ms=self.timeout_ms)
-        async with acting(self.page, timeout_ms=self.timeout_ms):
+        await activate(button, timeout_ms=self.timeout_ms, what=f"COND. CODE for {test}")
+        async with acting(
+            self.page, timeout_ms=self.timeout_ms, what=f"the condition code {code} to choose"
+        ):
             await self.dialog_code.select_option(code, timeout=self.timeout_ms)
-        await activate(self.dialog_save, timeout_ms=self.timeout_ms)
+        await activate(
+            self.dialog_save, timeout_ms=self.timeout_ms, what="SAVE in the condition code dialog"
+        )
 
     async def save(self) -> None:
         """The bottom SAVE (step 13): wait for the portal to confirm, or raise."""
-        await activate(self.save_button, timeout_ms=self.timeout_ms)
+        await activate(self.save_button, timeout_ms=self.timeout_ms, what="the bottom SAVE")
         key = await arrive(
             self.page,
             {"saved": self.saved, "refused": self.alert},

@@ -1,4 +1,4 @@
-"""The opt-out page objects, driven in a real browser: where a step ends when the window moves.
+"""The opt-out page objects, driven in a real browser: where a step ends when it cannot go on.
 
 The portal can send the whole window to its logon page while a student is open (a session
 that ended, an idle timer); a step then fails on a page that is gone. The page objects look at
@@ -20,7 +20,7 @@ from flows.pages.portal import MyTomsHome
 from flows.pages.students import StudentSearch, TestAssignments
 from flows.session import STATE_FILE, TomsSession, email_code_provider, enter_toms
 from rpa.browser import open_browser
-from rpa.errors import SessionExpired
+from rpa.errors import PortalUnavailable, SessionExpired
 from rpa.settings import load_settings
 from tests.conftest import LEA, PASSWORD, Portal
 from tests.run_async import run_async
@@ -40,8 +40,13 @@ def _settable(portal: Portal) -> tuple[str, str]:
 Step = Callable[[StudentSearch, TestAssignments, str, str], Awaitable[Any]]
 
 
-async def _step_after_the_window_moved(portal: Portal, tmp_path: Path, step: Step) -> None:
-    """Open a student's Test Assignments, send the window to the logon page, then do ``step``."""
+async def _step_after_the_window_moved(
+    portal: Portal, tmp_path: Path, step: Step, *, move: bool = True
+) -> None:
+    """Open a student's Test Assignments, send the window to the logon page, then do ``step``.
+
+    With ``move=False`` the window stays where it is.
+    """
     ssid, test = _settable(portal)
     settings = load_settings(
         portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
@@ -60,9 +65,10 @@ async def _step_after_the_window_moved(portal: Portal, tmp_path: Path, step: Ste
         await search.search_ssid(ssid)
         profile = await search.open_student(ssid)
         assignments = await profile.open_test_assignments()
-        # The session ends and the portal shows its logon page in the whole window.
-        await context.clear_cookies()
-        await page.goto(f"{portal.url}toms/")
+        if move:
+            # The session ends and the portal shows its logon page in the whole window.
+            await context.clear_cookies()
+            await page.goto(f"{portal.url}toms/")
         await step(search, assignments, ssid, test)
 
 
@@ -87,6 +93,33 @@ def test_a_step_on_a_page_gone_to_the_logon_page_says_the_session_ended(
 
     ssid, test = _settable(portal)
     assert portal.code(ssid, test) is None  # nothing was stored on the way
+
+
+async def _unknown_test(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:
+    page.timeout_ms = 1000
+    await page.stage_code("Not A Test", "PGE")  # no such row: no COND. CODE to press
+
+
+async def _unknown_code(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:
+    page.timeout_ms = 1000
+    await page.stage_code(test, "XYZ")  # the dialog opens; the list has no such code
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [(_unknown_test, "COND. CODE for Not A Test"), (_unknown_code, "the condition code XYZ")],
+    ids=["button", "choice"],
+)
+def test_a_control_that_never_shows_is_named_and_nothing_is_stored(
+    portal: Portal, tmp_path: Path, step: Step, message: str
+) -> None:
+    with pytest.raises(PortalUnavailable) as raised:
+        run_async(_step_after_the_window_moved(portal, tmp_path, step, move=False))
+
+    assert str(raised.value).startswith(f"the portal did not show {message}")
+    assert str(raised.value).endswith("within 1 s")
+    ssid, test = _settable(portal)
+    assert portal.code(ssid, test) is None
 
 
 async def _reload_meets_the_end_of_the_session(portal: Portal, tmp_path: Path) -> None:
