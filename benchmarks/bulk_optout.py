@@ -175,35 +175,35 @@ def run_http_floor(rows: int, workers: int, latency_ms: int, students: int) -> d
     )
 
 
-def run_browser_floor(
-    rows: int, workers: int, frame_loads: float, top_loads: float
-) -> dict[str, Any]:
-    """The browser's limit (:mod:`benchmarks.browser_floor`) for toms-rpa's loads per row."""
+def _run_local(who: str, module: str, rows: int, *args: str) -> dict[str, Any]:
+    """A floor that needs no portal (a local page in the same browser): its figures."""
     out, usage, wall = _run(
-        [sys.executable, "-m", "benchmarks.browser_floor", "--rows", str(rows), "--workers",
-         str(workers), "--frame-loads", str(frame_loads), "--page-loads", str(top_loads)],
+        [sys.executable, "-m", module, "--rows", str(rows), *args],
         dict(os.environ), str(Path.cwd()),
     )
     result = json.loads(out)
     loads = result["loads_per_row"]
     return _figures(
-        "browser floor", rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
+        who, rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
         loads_per_row=loads, requests_per_row=loads, portal_cpu_s=0.0,
+    )
+
+
+def run_browser_floor(
+    rows: int, workers: int, frame_loads: float, top_loads: float
+) -> dict[str, Any]:
+    """The browser's limit (:mod:`benchmarks.browser_floor`) for toms-rpa's loads per row."""
+    return _run_local(
+        "browser floor", "benchmarks.browser_floor", rows, "--workers", str(workers),
+        "--frame-loads", str(frame_loads), "--page-loads", str(top_loads),
     )
 
 
 def run_steps_floor(rows: int, workers: int, students: int) -> dict[str, Any]:
     """The guide's steps on a minimal page (:mod:`benchmarks.steps_floor`), for reference."""
-    out, usage, wall = _run(
-        [sys.executable, "-m", "benchmarks.steps_floor", "--rows", str(rows), "--students",
-         str(students), "--workers", str(workers)],
-        dict(os.environ), str(Path.cwd()),
-    )
-    result = json.loads(out)
-    loads = result["loads_per_row"]
-    return _figures(
-        "steps floor", rows, wall, usage, p50_s=result["p50_s"], p95_s=result["p95_s"],
-        loads_per_row=loads, requests_per_row=loads, portal_cpu_s=0.0,
+    return _run_local(
+        "steps floor", "benchmarks.steps_floor", rows, "--students", str(students),
+        "--workers", str(workers),
     )
 
 
