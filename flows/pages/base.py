@@ -161,7 +161,8 @@ async def acting(
     try:
         yield
     except PlaywrightTimeout as err:
-        found = await _where_it_went(page, timeout_ms)
+        # The whole time went by already: a window still on its way somewhere gets one slice.
+        found = await _where_it_went(page, min(timeout_ms, SLICE_MS))
         if found is not None:
             raise found from err
         if what is None:
