@@ -3,7 +3,9 @@
 The portal can send the whole window to its logon page while a student is open (a session
 that ended, an idle timer); a step then fails on a page that is gone. The page objects look at
 the window as a person would and say the session ended, so the run logs on again without
-counting an attempt, instead of reporting the browser's own "Frame was detached".
+counting an attempt, instead of reporting the browser's own "Frame was detached". A control
+that never shows on a page that stayed is named in the failure, instead of Playwright's
+"Timeout exceeded".
 """
 
 from __future__ import annotations
