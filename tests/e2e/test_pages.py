@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,9 @@ def _settable(portal: Portal) -> tuple[str, str]:
 Step = Callable[[StudentSearch, TestAssignments, str, str], Awaitable[Any]]
 
 
-async def _step_after_the_window_moved(
-    portal: Portal, tmp_path: Path, step: Step, *, move: bool = True
-) -> None:
-    """Open a student's Test Assignments, send the window to the logon page, then do ``step``.
-
-    With ``move=False`` the window stays where it is.
-    """
-    ssid, test = _settable(portal)
+@asynccontextmanager
+async def _logged_on(portal: Portal, tmp_path: Path) -> AsyncIterator[StudentSearch]:
+    """A worker's window logged on to TOMS, at the student search."""
     settings = load_settings(
         portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
         email_code_command=f"{sys.executable} -m mock_portal.outbox {portal.url} {LEA}",
@@ -59,18 +55,28 @@ async def _step_after_the_window_moved(
         session = TomsSession(browser, settings, state_path=tmp_path / STATE_FILE,
                               code_provider=email_code_provider(settings))
         await session.start()
-        context = await session.new_context()
-        page = await context.new_page()
+        page = await (await session.new_context()).new_page()
         await enter_toms(page, settings)
         await MyTomsHome(page, timeout_ms=TIMEOUT_MS).open_students()
-        search = StudentSearch(page, timeout_ms=TIMEOUT_MS)
+        yield StudentSearch(page, timeout_ms=TIMEOUT_MS)
+
+
+async def _step_after_the_window_moved(
+    portal: Portal, tmp_path: Path, step: Step, *, move: bool = True
+) -> None:
+    """Open a student's Test Assignments, send the window to the logon page, then do ``step``.
+
+    With ``move=False`` the window stays where it is.
+    """
+    ssid, test = _settable(portal)
+    async with _logged_on(portal, tmp_path) as search:
         await search.search_ssid(ssid)
         profile = await search.open_student(ssid)
         assignments = await profile.open_test_assignments()
         if move:
             # The session ends and the portal shows its logon page in the whole window.
-            await context.clear_cookies()
-            await page.goto(f"{portal.url}toms/")
+            await search.page.context.clear_cookies()
+            await search.page.goto(f"{portal.url}toms/")
         await step(search, assignments, ssid, test)
 
 
@@ -127,19 +133,7 @@ def test_a_control_that_never_shows_is_named_and_nothing_is_stored(
 async def _reload_meets_the_end_of_the_session(portal: Portal, tmp_path: Path) -> None:
     """The breadcrumb meets an error page; before the reload, the session ends."""
     ssid, _ = _settable(portal)
-    settings = load_settings(
-        portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
-        email_code_command=f"{sys.executable} -m mock_portal.outbox {portal.url} {LEA}",
-        state_dir=tmp_path, timeout_ms=TIMEOUT_MS,
-    )
-    async with open_browser(settings) as browser:
-        session = TomsSession(browser, settings, state_path=tmp_path / STATE_FILE,
-                              code_provider=email_code_provider(settings))
-        await session.start()
-        page = await (await session.new_context()).new_page()
-        await enter_toms(page, settings)
-        await MyTomsHome(page, timeout_ms=TIMEOUT_MS).open_students()
-        search = StudentSearch(page, timeout_ms=TIMEOUT_MS)
+    async with _logged_on(portal, tmp_path) as search:
         await search.search_ssid(ssid)
         portal.faults(error_rate=1.0)
         opening = asyncio.ensure_future(search.open())
