@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-dir", type=Path, help="overrides TOMS_STATE_DIR")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    portal = sub.add_parser("portal", help="run the bundled mock TOMS portal", add_help=False)
-    portal.add_argument("args", nargs=argparse.REMAINDER)
+    # Takes the options of `python -m mock_portal`: what follows "portal" is left for _portal.
+    sub.add_parser("portal", help="run the bundled mock TOMS portal", add_help=False)
 
     demo = sub.add_parser(
         "demo", help="start the bundled portal and apply the sample roster to it"
@@ -276,13 +276,27 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_STOPPED if result.stopped else 0
 
 
+def _portal(argv: list[str]) -> int:
+    """``toms-rpa portal``: ``python -m mock_portal`` under this name, with all its options."""
+    from mock_portal.cli import build_parser
+    from mock_portal.cli import main as portal_main
+
+    # The portal's own parser, so that an option added there is here too; parsed here first
+    # so that --help and mistakes speak of "toms-rpa portal".
+    parser = build_parser()
+    parser.prog = "toms-rpa portal"
+    parser.parse_args(argv)
+    return portal_main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
     if args.command == "portal":
-        from mock_portal.cli import main as portal_main
-
-        return portal_main(args.args)
+        return _portal(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "demo":
             return _demo(args)
