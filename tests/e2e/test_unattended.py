@@ -16,7 +16,7 @@ import pytest
 
 from rpa.browser import find_browser
 from rpa.lock import run_lock
-from tests.conftest import Portal
+from tests.conftest import Portal, stop_process_group
 from tests.e2e.helpers import build_roster, results, toms, toms_env
 
 pytestmark = pytest.mark.browser
@@ -103,10 +103,12 @@ def test_apply_through_a_remote_playwright_browser_server(portal: Portal, tmp_pa
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    # The Python wrapper starts a node process that outlives it: start them as a group of
+    # their own and end the whole group.
     server = subprocess.Popen(
         [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1",
          "--port", str(port), "--unsafe"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     try:
         assert server.stdout is not None
@@ -125,5 +127,7 @@ def test_apply_through_a_remote_playwright_browser_server(portal: Portal, tmp_pa
             for row in csv.DictReader(fh):
                 assert portal.code(row["ssid"], _full(row["test"])) == row["code"]
     finally:
-        server.terminate()
+        stop_process_group(server.pid)
         server.wait(timeout=10)
+        assert server.stdout is not None
+        server.stdout.close()
