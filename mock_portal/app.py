@@ -8,16 +8,18 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, make_response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.exceptions import HTTPException
 
-from . import caaspp, messages, practice, sso, student_site, testapi, toms
+from . import caaspp, messages, messages_alt, practice, sso, student_site, testapi, toms, views
+from .builds import alt_kinds
 from .catalog import TEST_GROUPS, TESTS
 from .config import PortalConfig
 from .db import close_db, connect, init_db
-from .faults import is_frame_request
+from .faults import is_fragment_request, is_frame_request
+from .pages import render
 from .seed import generate, seeded_with, write_dataset
 from .state import EXTENSION_KEY, PortalState, get_state
 
@@ -74,6 +76,9 @@ def _count(response: Response) -> None:
         return
     state = get_state()
     state.count("requests")
+    if is_fragment_request():
+        state.count("fragments")
+        return
     if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
         state.count("documents")
         if is_frame_request():
@@ -87,6 +92,7 @@ def create_app(config: PortalConfig | None = None) -> Flask:
         config: start-up configuration; defaults to 1,000 students, seed 2026, no faults.
     """
     config = config if config is not None else PortalConfig()
+    alt_kinds(config.build, config.build_seed)  # an unknown build fails here, not at a request
     db_path = Path(config.db_path) if config.db_path is not None else _temp_db()
     _prepare_db(db_path, config)
 
@@ -108,21 +114,26 @@ def create_app(config: PortalConfig | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = PortalState(config, db_path)
     csrf.init_app(app)
     csrf.exempt(testapi.bp)
-    for blueprint in (caaspp.bp, sso.bp, toms.bp, practice.bp, student_site.bp, testapi.bp):
+    blueprints = (caaspp.bp, sso.bp, toms.bp, views.bp, practice.bp, student_site.bp, testapi.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.teardown_appcontext(close_db)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(M=messages, TESTS=TESTS, TEST_GROUPS=TEST_GROUPS)
+    # The alt build's words (``M`` stays the default build's); ``say`` turns a message the
+    # server chose (always from ``messages``) into the alt build's wording.
+    app.jinja_env.globals.update(MA=messages_alt)
+    app.jinja_env.filters["say"] = messages_alt.say
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_err: CSRFError) -> Response:
-        body = render_template("message.html", title="Bad Request", message=messages.CSRF_FAILED)
+        body = render("message.html", title="Bad Request", message=messages.CSRF_FAILED)
         return make_response(body, 400)
 
     @app.errorhandler(404)
     def not_found(err: HTTPException) -> Response:
-        body = render_template("message.html", title="Not Found", message=messages.PAGE_NOT_FOUND)
+        body = render("message.html", title="Not Found", message=messages.PAGE_NOT_FOUND)
         return make_response(body, err.code or 404)
 
     @app.after_request

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .faults import apply_faults, finish_faults
+from .pages import render
 
 __all__ = ["bp"]
 
@@ -64,7 +65,7 @@ def home() -> str:
         else url_for("caaspp.placeholder", slug=slug)
         for slug in TILES
     }
-    return render_template(
+    return render(
         "home.html", placeholders=PLACEHOLDERS, nav=NAV, tiles=TILES, links=links
     )
 
@@ -72,7 +73,7 @@ def home() -> str:
 @bp.get("/practice-tests/")
 def practice_tests() -> str:
     """Practice and Training Tests, with the way to the Test Administrator Training Site."""
-    return render_template("practice/index.html", placeholders=PLACEHOLDERS, nav=NAV)
+    return render("practice/index.html", placeholders=PLACEHOLDERS, nav=NAV)
 
 
 @bp.get("/page/<slug>")
@@ -82,6 +83,6 @@ def placeholder(slug: str) -> str | Response:
         return redirect(url_for(MODELLED[slug]))
     if slug not in PLACEHOLDERS:
         abort(404)
-    return render_template(
+    return render(
         "placeholder.html", title=PLACEHOLDERS[slug], placeholders=PLACEHOLDERS, nav=NAV
     )

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .builds import BUILDS
 from .config import PortalConfig
 from .seed import load_accounts
 from .server import serve_forever
@@ -38,6 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault-seed", type=int, default=1, help="seed of injected faults")
     parser.add_argument("--profile-tab-pages", action="store_true",
                         help="each Student Profile tab a page of its own (the frame reloads)")
+    parser.add_argument(
+        "--build", choices=BUILDS, default="default",
+        help="markup and wording of the pages: default; alt (a second build: the guides' words"
+        " with other markup and other words elsewhere, some views filled by script); mixed"
+        " (each kind of page from one or the other, chosen by --build-seed)",
+    )
+    parser.add_argument("--build-seed", type=int, default=0,
+                        help="which kinds of page are alt in the mixed build")
+    parser.add_argument("--silent-save", action="store_true",
+                        help="test fault: the bottom SAVE stores nothing and the page stays")
+    parser.add_argument("--code-page", choices=("default", "unknown"), default="default",
+                        help="test fault: 'unknown' words the e-mail code step as nobody would"
+                        " guess (it still works)")
     parser.add_argument("--log-requests", action="store_true", help="log each request")
     return parser
 
@@ -59,6 +73,10 @@ def config_from_args(args: argparse.Namespace) -> PortalConfig:
         practice_idle_timeout_s=args.practice_idle_timeout,
         fault_seed=args.fault_seed,
         profile_tab_pages=args.profile_tab_pages,
+        build=args.build,
+        build_seed=args.build_seed,
+        silent_save=args.silent_save,
+        code_page=args.code_page,
     )
 
 

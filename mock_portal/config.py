@@ -5,8 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["PortalConfig"]
+__all__ = ["Build", "CodePage", "PortalConfig"]
+
+Build = Literal["default", "alt", "mixed"]
+CodePage = Literal["default", "unknown"]
 
 
 @dataclass
@@ -33,6 +37,13 @@ class PortalConfig:
         secret_key: signs the Flask session cookie (random by default).
         practice_idle_timeout_s: a practice session whose TA made no request on its pages, and
             a practice student who made no request, for this long is ended or logged out.
+        build: the markup and un-guided wording of the pages: ``default``; ``alt``, a second
+            build that shows the guides' words with other markup and other words elsewhere
+            (see ``builds``); or ``mixed``, each kind of page from one or the other.
+        build_seed: which kinds of page are ``alt`` in the ``mixed`` build.
+        silent_save: the bottom SAVE stores nothing and the page stays as it is (a test fault).
+        code_page: ``unknown`` shows the e-mail code step in words nobody would guess (a test
+            fault); it still works when filled in.
     """
 
     db_path: Path | str | None = None
@@ -50,3 +61,7 @@ class PortalConfig:
     profile_tab_pages: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     practice_idle_timeout_s: float = 1800
+    build: Build = "default"
+    build_seed: int = 0
+    silent_save: bool = False
+    code_page: CodePage = "default"

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, g, make_response, render_template, request
+from flask import Response, g, make_response, request
 
+from .pages import render
 from .state import get_state
 
-__all__ = ["apply_faults", "error_page", "finish_faults", "is_frame_request"]
+__all__ = [
+    "apply_faults",
+    "error_page",
+    "finish_faults",
+    "is_fragment_request",
+    "is_frame_request",
+]
 
 ERROR_TITLES = {500: "Internal Server Error", 503: "Service Unavailable"}
 
@@ -18,9 +25,14 @@ def is_frame_request() -> bool:
     return request.path.startswith("/toms/frame/")
 
 
+def is_fragment_request() -> bool:
+    """Whether the request is for a view that a page's script fetches (see ``views``)."""
+    return request.blueprint == "views"
+
+
 def error_page(status: int) -> Response:
     """The portal's error page for a 500 or 503."""
-    body = render_template("error.html", title=ERROR_TITLES[status], status=status)
+    body = render("error.html", title=ERROR_TITLES[status], status=status)
     return make_response(body, status)
 
 

@@ -8,7 +8,6 @@ from flask import (
     g,
     make_response,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -20,6 +19,7 @@ from . import practice_state as ps
 from .auth import Logon, resolve_session
 from .db import get_db
 from .faults import apply_faults, finish_faults
+from .pages import render
 from .practice_catalog import PRACTICE_GROUPS, PRACTICE_TESTS
 from .sso import logon_url
 from .state import get_state
@@ -46,7 +46,7 @@ def require_logon() -> Response | None:
     if logon is None:
         return redirect(logon_url(_return_path(), expired=sid is not None))
     if not logon.roles:
-        body = render_template("message.html", title="Forbidden", message=messages.NO_PERMISSION)
+        body = render("message.html", title="Forbidden", message=messages.NO_PERMISSION)
         return make_response(body, 403)
     g.logon = logon
     return None
@@ -92,7 +92,7 @@ def home() -> str:
     state = get_state()
     ps.expire_idle(db, state.clock(), state.config.practice_idle_timeout_s)
     mine = [s for s in ps.list_sessions(db, user_id=current_logon().user.id) if s.active]
-    return render_template("practice/home.html", logon=current_logon(), sessions=mine)
+    return render("practice/home.html", logon=current_logon(), sessions=mine)
 
 
 @bp.post("/start")
@@ -105,7 +105,7 @@ def start() -> Response:
 
 
 def _select_page(mode: str, *, chosen: set[str], error: str | None = None) -> str:
-    return render_template(
+    return render(
         "practice/select.html",
         logon=current_logon(),
         mode=mode,
@@ -150,7 +150,7 @@ def select_tests_post() -> Response:
 def _session_page(found: ps.PracticeSession, tab: str) -> str:
     db = get_db()
     students = ps.students_of(db, found)
-    return render_template(
+    return render(
         f"practice/{tab}.html",
         logon=current_logon(),
         practice=found,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from . import messages
@@ -22,6 +22,7 @@ from .auth import (
 )
 from .db import get_db
 from .faults import apply_faults, finish_faults
+from .pages import render
 from .state import get_state
 
 __all__ = ["DEFAULT_NEXT", "bp", "logon_url", "safe_next"]
@@ -55,9 +56,7 @@ def logon_url(next_path: str, *, expired: bool = False, notice: str | None = Non
 def _logon_page(
     next_path: str, *, username: str = "", error: str | None = None, info: str | None = None
 ) -> str:
-    return render_template(
-        "sso/logon.html", next=next_path, username=username, error=error, info=info
-    )
+    return render("sso/logon.html", next=next_path, username=username, error=error, info=info)
 
 
 @bp.get("/logon")
@@ -86,14 +85,23 @@ def logon_post() -> str | Response:
     user = check_password(db, username, password)
     if user is None:
         return _logon_page(next_path, username=username, error=messages.BAD_CREDENTIALS)
-    now = get_state().clock()
+    state = get_state()
+    state.count("password_logons")
+    now = state.clock()
     if device_known(db, request.cookies.get(DEVICE_COOKIE), user.id):
         session["sid"] = open_session(db, user.id, now)
         session.pop("pending", None)
         return redirect(next_path)
     issue_code(db, user, now)
+    state.count("email_codes_sent")
     session["pending"] = {"user_id": user.id, "next": next_path}
     return redirect(url_for("sso.code"))
+
+
+def _code_page(error: str | None) -> str:
+    """The e-mail code form; in words nobody would guess under the ``code_page`` fault."""
+    unknown = get_state().faults.code_page == "unknown"
+    return render("sso/code_unknown.html" if unknown else "sso/code.html", error=error)
 
 
 def _pending() -> tuple[int, str] | None:
@@ -111,7 +119,7 @@ def code() -> str | Response:
     """The e-mail code form."""
     if _pending() is None:
         return redirect(url_for("sso.logon"))
-    return render_template("sso/code.html", error=None)
+    return _code_page(None)
 
 
 @bp.post("/code")
@@ -128,7 +136,7 @@ def code_post() -> str | Response:
         session.pop("pending", None)
         return redirect(logon_url(next_path, notice="code-expired"))
     if request.form.get("code", "").strip() != row["code"]:
-        return render_template("sso/code.html", error=messages.CODE_INVALID)
+        return _code_page(messages.CODE_INVALID)
     db.execute("UPDATE email_codes SET used_at = ? WHERE id = ?", (now, row["id"]))
     token = new_device(db, user_id, now)
     session["sid"] = open_session(db, user_id, now)
@@ -152,10 +160,10 @@ def logoff() -> Response:
 @bp.get("/forgot-password")
 def forgot_password() -> str:
     """Placeholder for the password reset page."""
-    return render_template("sso/simple.html", title="Forgot Your Password?")
+    return render("sso/simple.html", title="Forgot Your Password?")
 
 
 @bp.get("/new-password")
 def new_password() -> str:
     """Placeholder for the temporary password request page."""
-    return render_template("sso/simple.html", title="Request a New Temporary Password")
+    return render("sso/simple.html", title="Request a New Temporary Password")

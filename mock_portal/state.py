@@ -12,11 +12,13 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .config import PortalConfig
+from .builds import alt_kinds
+from .config import CodePage, PortalConfig
 
 __all__ = ["Faults", "PortalState", "get_state"]
 
 EXTENSION_KEY = "toms_mock_portal"
+CODE_PAGES: tuple[CodePage, ...] = ("default", "unknown")
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Faults:
     slow_ms: int = 0
     fault_seed: int = 1
     profile_tab_pages: bool = False
+    silent_save: bool = False
+    code_page: CodePage = "default"
 
     @classmethod
     def from_config(cls, config: PortalConfig) -> Faults:
@@ -52,7 +56,12 @@ class Faults:
             if key == "session_lifetime_s" and value is None:
                 values[key] = None
                 continue
-            if key == "profile_tab_pages":
+            if key == "code_page":
+                if value not in CODE_PAGES:
+                    raise ValueError(f"{key} must be one of {', '.join(CODE_PAGES)}")
+                values[key] = value
+                continue
+            if key in ("profile_tab_pages", "silent_save"):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false")
                 values[key] = value
@@ -82,6 +91,13 @@ class Stats:
     requests: int = 0
     documents: int = 0
     frame_documents: int = 0
+    # HTML fragments fetched by the alt build's scripts (not counted as documents).
+    fragments: int = 0
+    # Logon form posts whose password was right, and codes e-mailed for a new browser.
+    password_logons: int = 0
+    email_codes_sent: int = 0
+    # Bottom SAVEs that the ``silent_save`` fault swallowed.
+    saves_silenced: int = 0
 
 
 class PortalState:
@@ -95,6 +111,7 @@ class PortalState:
         self.faults = Faults.from_config(config)
         self.rng = random.Random(config.fault_seed)
         self.stats = Stats()
+        self.alt_kinds = alt_kinds(config.build, config.build_seed)
 
     def set_faults(self, faults: Faults) -> None:
         """Replace the faults; a new fault seed restarts the fault RNG."""

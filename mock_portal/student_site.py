@@ -12,7 +12,6 @@ from flask import (
     jsonify,
     make_response,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -23,6 +22,7 @@ from . import messages
 from . import practice_state as ps
 from .db import get_db
 from .faults import apply_faults, finish_faults
+from .pages import render
 from .state import get_state
 
 __all__ = ["bp"]
@@ -105,7 +105,7 @@ def _at(*states: str) -> ps.PracticeStudent | Response:
 
 
 def _sign_in_page(form: dict[str, Any], *, error: str | None = None) -> str:
-    return render_template(
+    return render(
         "student/sign_in.html", form=form, error=error, notice=session.pop(NOTICE_KEY, None)
     )
 
@@ -155,7 +155,7 @@ def confirm() -> str | Response:
     if isinstance(found, Response):
         return found
     code = ps.session_of(get_db(), found).code
-    return render_template("student/confirm.html", student=found, code=code)
+    return render("student/confirm.html", student=found, code=code)
 
 
 @bp.post("/confirm")
@@ -176,7 +176,7 @@ def confirm_post() -> Response:
 
 def _choose_page(student: ps.PracticeStudent, *, error: str | None = None) -> str:
     practice = ps.session_of(get_db(), student)
-    return render_template("student/choose.html", tests=practice.tests, error=error)
+    return render("student/choose.html", tests=practice.tests, error=error)
 
 
 @bp.get("/tests")
@@ -208,7 +208,7 @@ def waiting() -> str | Response:
     found = _at("waiting")
     if isinstance(found, Response):
         return found
-    return render_template("student/waiting.html", student=found)
+    return render("student/waiting.html", student=found)
 
 
 @bp.get("/status")
@@ -224,7 +224,7 @@ def approved() -> str | Response:
     found = _at("approved")
     if isinstance(found, Response):
         return found
-    return render_template("student/approved.html", student=found)
+    return render("student/approved.html", student=found)
 
 
 @bp.get("/test")
@@ -233,7 +233,7 @@ def test_page() -> str | Response:
     found = _at("approved")
     if isinstance(found, Response):
         return found
-    return render_template("student/test.html", student=found)
+    return render("student/test.html", student=found)
 
 
 @bp.post("/pause")

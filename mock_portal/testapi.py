@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, make_response, request
 
 from . import messages
 from . import practice_state as ps
+from .builds import KINDS
 from .catalog import TEST_BY_KEY, TESTS
 from .db import get_db
 from .practice import session_link
@@ -166,6 +167,20 @@ def expire_sessions() -> Response:
         (state.clock(),),
     )
     return jsonify({"ended": cursor.rowcount})
+
+
+@bp.get("/build")
+def build() -> Response:
+    """The build the pages come from, and which kinds of page are alt in it."""
+    state = get_state()
+    return jsonify(
+        {
+            "build": state.config.build,
+            "build_seed": state.config.build_seed,
+            "kinds": list(KINDS),
+            "alt": [kind for kind in KINDS if kind in state.alt_kinds],
+        }
+    )
 
 
 @bp.get("/stats")

@@ -10,7 +10,6 @@ from flask import (
     g,
     make_response,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -22,6 +21,7 @@ from . import messages
 from .auth import Logon, choose_role, resolve_session
 from .db import get_db
 from .faults import apply_faults, finish_faults, is_frame_request
+from .pages import render
 from .sso import logon_url
 from .state import get_state
 from .students import (
@@ -37,7 +37,17 @@ from .students import (
     search,
 )
 
-__all__ = ["TABS", "bp"]
+__all__ = [
+    "TABS",
+    "bp",
+    "current_logon",
+    "frame_message",
+    "require_logon",
+    "role_scope",
+    "silenced",
+    "store",
+    "student_or_404",
+]
 
 bp = Blueprint("toms", __name__, url_prefix="/toms")
 
@@ -76,7 +86,7 @@ def _send_top(url: str, link_text: str) -> Response:
     """A frame page that moves the whole window (not just the frame) to ``url``."""
     # ``url`` is a local path with a percent-encoded query, so its JSON form is script-safe.
     script_url = Markup(json.dumps(url))  # noqa: S704 - see above
-    page = render_template("frame/to_top.html", url=url, script_url=script_url, link_text=link_text)
+    page = render("frame/to_top.html", url=url, script_url=script_url, link_text=link_text)
     return make_response(page)
 
 
@@ -111,8 +121,9 @@ def current_logon() -> Logon:
     return logon
 
 
-def _frame_message(title: str, message: str, status: int) -> Response:
-    body = render_template("frame/message.html", title=title, message=message)
+def frame_message(title: str, message: str, status: int) -> Response:
+    """A message page in the frame (not found, no permission)."""
+    body = render("frame/message.html", title=title, message=message)
     return make_response(body, status)
 
 
@@ -123,14 +134,14 @@ def home() -> str:
     tab = request.args.get("tab", "")
     tab = tab if tab in TABS else ""
     if logon.role is None:
-        return render_template("toms/select_role.html", logon=logon, tab=tab)
-    return render_template("toms/main.html", logon=logon, tabs=TABS, tab=tab)
+        return render("toms/select_role.html", logon=logon, tab=tab)
+    return render("toms/main.html", logon=logon, tabs=TABS, tab=tab)
 
 
 @bp.get("/role")
 def role() -> str:
     """The role dialog, to change role."""
-    return render_template("toms/select_role.html", logon=current_logon(), tab="")
+    return render("toms/select_role.html", logon=current_logon(), tab="")
 
 
 @bp.post("/role")
@@ -140,7 +151,7 @@ def role_post() -> str | Response:
     chosen = request.form.get("role_id", "")
     role = next((r for r in logon.roles if str(r.id) == chosen), None)
     if role is None:
-        page = render_template("toms/select_role.html", logon=logon, tab="")
+        page = render("toms/select_role.html", logon=logon, tab="")
         return make_response(page, 400)
     choose_role(get_db(), logon.sid, role.id)
     tab = request.form.get("tab", "")
@@ -150,18 +161,19 @@ def role_post() -> str | Response:
 @bp.get("/frame/home")
 def frame_home() -> str:
     """MyTOMS Home."""
-    return render_template("frame/home.html", logon=current_logon())
+    return render("frame/home.html", logon=current_logon())
 
 
 @bp.get("/frame/<tab>")
 def frame_tab(tab: str) -> str | Response:
     """Tabs the mock does not model."""
     if tab not in TABS or tab == "students":
-        return _frame_message("Not Found", messages.PAGE_NOT_FOUND, 404)
-    return render_template("frame/placeholder.html", title=TABS[tab])
+        return frame_message("Not Found", messages.PAGE_NOT_FOUND, 404)
+    return render("frame/placeholder.html", title=TABS[tab])
 
 
-def _scope() -> list[Organization] | None:
+def role_scope() -> list[Organization] | None:
+    """The schools the current role may see; None when it may not view students."""
     role = current_logon().role
     assert role is not None
     return scope_of(get_db(), role)
@@ -170,9 +182,9 @@ def _scope() -> list[Organization] | None:
 @bp.get("/frame/students")
 def students() -> str | Response:
     """Students > View & Edit Students: the search form and its results."""
-    scope = _scope()
+    scope = role_scope()
     if scope is None:
-        return _frame_message("Students", messages.NO_PERMISSION, 403)
+        return frame_message("Students", messages.NO_PERMISSION, 403)
     searched = any(name in request.args for name in SearchCriteria.__dataclass_fields__)
     criteria = SearchCriteria.from_args(request.args)
     error = criteria.problem() if searched else None
@@ -180,7 +192,7 @@ def students() -> str | Response:
     total = 0
     if searched and error is None:
         results, total = search(get_db(), scope, criteria)
-    return render_template(
+    return render(
         "frame/students.html",
         scope=scope,
         criteria=criteria,
@@ -191,19 +203,20 @@ def students() -> str | Response:
     )
 
 
-def _student_or_404(student_id: int) -> StudentRow | Response:
-    scope = _scope()
+def student_or_404(student_id: int) -> StudentRow | Response:
+    """The student if the current role may see them, else the frame's message page."""
+    scope = role_scope()
     if scope is None:
-        return _frame_message("Students", messages.NO_PERMISSION, 403)
+        return frame_message("Students", messages.NO_PERMISSION, 403)
     student = get_student(get_db(), scope, student_id)
     if student is None:
-        return _frame_message("Student Not Found", messages.STUDENT_NOT_FOUND, 404)
+        return frame_message("Student Not Found", messages.STUDENT_NOT_FOUND, 404)
     return student
 
 
 def _profile(student: StudentRow, current: str, template: str, **context: object) -> str:
     in_page = () if get_state().faults.profile_tab_pages else IN_PAGE_TABS
-    return render_template(
+    return render(
         template, student=student, tabs=PROFILE_TABS, current=current, in_page=in_page,
         **context,
     )
@@ -224,7 +237,7 @@ def _student_page(student: StudentRow, current: str, *, error: str | None = None
 @bp.get("/frame/students/<int:student_id>")
 def student(student_id: int) -> str | Response:
     """Student Profile > Demographic (Test Assignments is in the page too, hidden)."""
-    found = _student_or_404(student_id)
+    found = student_or_404(student_id)
     if isinstance(found, Response):
         return found
     return _student_page(found, "demographic")
@@ -237,24 +250,45 @@ def _assignments_page(student: StudentRow, *, error: str | None = None) -> str:
 @bp.get("/frame/students/<int:student_id>/assignments")
 def assignments(student_id: int) -> str | Response:
     """Student Profile > Test Assignments."""
-    found = _student_or_404(student_id)
+    found = student_or_404(student_id)
     if isinstance(found, Response):
         return found
     return _assignments_page(found)
 
 
+def silenced() -> Response | None:
+    """Under the ``silent_save`` fault, the bottom SAVE's answer: 204, nothing stored.
+
+    A form posted in a frame that answers 204 No Content leaves the page as it was.
+    """
+    state = get_state()
+    if not state.faults.silent_save:
+        return None
+    state.count("saves_silenced")
+    return make_response("", 204)
+
+
+def store(student: StudentRow, save: SaveRequest) -> None:
+    """Store a bottom SAVE for the current user, audited.
+
+    Raises:
+        SaveRejected: a rule was broken; nothing was stored.
+    """
+    at = datetime.fromtimestamp(get_state().clock(), UTC).isoformat(timespec="seconds")
+    user = current_logon().user.username
+    save_changes(get_db(), student, save, user=user, at=at.replace("+00:00", "Z"))
+
+
 @bp.post("/frame/students/<int:student_id>/assignments")
 def assignments_post(student_id: int) -> Response:
     """The bottom SAVE: store staged codes and assignment changes, or nothing."""
-    found = _student_or_404(student_id)
+    found = student_or_404(student_id)
     if isinstance(found, Response):
         return found
-    save = SaveRequest.from_form(request.form, request.form.getlist("assign"))
-    at = datetime.fromtimestamp(get_state().clock(), UTC).isoformat(timespec="seconds")
+    if (quiet := silenced()) is not None:
+        return quiet
     try:
-        save_changes(
-            get_db(), found, save, user=current_logon().user.username, at=at.replace("+00:00", "Z")
-        )
+        store(found, SaveRequest.from_form(request.form, request.form.getlist("assign")))
     except SaveRejected as err:
         return make_response(_assignments_page(found, error=err.message), err.status)
     return redirect(url_for("toms.assignments", student_id=student_id, saved=1), code=303)
@@ -263,10 +297,10 @@ def assignments_post(student_id: int) -> Response:
 @bp.get("/frame/students/<int:student_id>/<section>")
 def student_section(student_id: int, section: str) -> str | Response:
     """Profile tabs the mock does not model."""
-    found = _student_or_404(student_id)
+    found = student_or_404(student_id)
     if isinstance(found, Response):
         return found
     if section not in PROFILE_PLACEHOLDERS:
-        return _frame_message("Not Found", messages.PAGE_NOT_FOUND, 404)
+        return frame_message("Not Found", messages.PAGE_NOT_FOUND, 404)
     title = PROFILE_PLACEHOLDERS[section]
     return _profile(found, section, "frame/profile_placeholder.html", title=title)

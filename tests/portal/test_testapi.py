@@ -78,6 +78,8 @@ def test_faults_endpoint(client: FlaskClient) -> None:
         "slow_ms": 0,
         "fault_seed": 1,
         "profile_tab_pages": False,
+        "silent_save": False,
+        "code_page": "default",
     }
     changed = client.post("/__mock__/faults", json={"error_rate": 0.25, "idle_timeout_s": 60})
     assert changed.get_json()["error_rate"] == 0.25
