@@ -3,22 +3,37 @@
 Every value comes back as a stripped string keyed by its lowercased column name, with the row
 number the person sees in their spreadsheet, so that a caller can point at the cell to fix.
 Whatever is wrong with the file itself is raised as :class:`~rpa.errors.InputError`.
+
+:func:`match_header` then tells which columns a caller knows, by any of the names people give
+them ("SSID", "Student SSID", "Statewide Student Identifier"...), which two columns mean the
+same thing, and which are unknown, with the nearest known name.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import math
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from rpa.errors import InputError
 
-__all__ = ["MAX_VALUE_LENGTH", "Table", "TableRow", "read_table", "spreadsheet_safe"]
+__all__ = [
+    "MAX_VALUE_LENGTH",
+    "HeaderMatch",
+    "Table",
+    "TableRow",
+    "header_key",
+    "match_header",
+    "read_table",
+    "spreadsheet_safe",
+]
 
 MAX_VALUE_LENGTH = 1000
 """Values longer than this are kept whole; callers are expected to refuse them."""
@@ -53,6 +68,82 @@ class Table:
     def columns(self) -> list[str]:
         """The keys of :attr:`TableRow.values`: the header names lowercased."""
         return [name.lower() for name in self.header]
+
+
+def header_key(name: str) -> str:
+    """A column name as compared: case, spaces and punctuation ignored.
+
+    ``"Cond. Code"``, ``"cond_code"`` and ``" COND CODE "`` all give ``"condcode"``.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """What each column of a table's header means to a caller (see :func:`match_header`)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    """Column key (as in :attr:`TableRow.values`) -> the field it holds."""
+    repeated: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(header name, earlier header name, field)`` for a column that means a field an
+    earlier column already gives; the earlier one is in :attr:`fields`."""
+    unknown: list[tuple[str, str | None]] = field(default_factory=list)
+    """``(header name, nearest field or None)`` for each column that means no field."""
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        """The fields of ``required`` that no column gives, in their order."""
+        given = set(self.fields.values())
+        return [name for name in required if name not in given]
+
+
+def match_header(table: Table, names: Mapping[str, Iterable[str]]) -> HeaderMatch:
+    """Tell which field each column of ``table`` holds, by the names people give the fields.
+
+    Args:
+        table: a table from :func:`read_table`.
+        names: for each field, in order, the header names that mean it; the field's own name
+            always does. Names are compared by :func:`header_key`, so case, spaces and
+            punctuation do not matter.
+
+    Returns:
+        The columns matched, those repeating a field, and the unknown ones with the nearest
+        field (by a known name's prefix, or a close spelling), if any.
+    """
+    by_key: dict[str, str] = {}
+    for field_name, spellings in names.items():
+        for spelling in (field_name, *spellings):
+            by_key.setdefault(header_key(spelling), field_name)
+    match = HeaderMatch()
+    first_header: dict[str, str] = {}
+    for header_name, key in zip(table.header, table.columns, strict=True):
+        name = by_key.get(header_key(header_name))
+        if name is None:
+            match.unknown.append((header_name, _nearest(header_key(header_name), by_key)))
+        elif name in first_header:
+            match.repeated.append((header_name, first_header[name], name))
+        else:
+            first_header[name] = header_name
+            match.fields[key] = name
+    return match
+
+
+def _nearest(key: str, by_key: Mapping[str, str]) -> str | None:
+    """The field whose name ``key`` most likely misspells or shortens, if any is close."""
+    if not key:
+        return None
+    # A known name shortened ("exemp") or inside a longer one ("conditioncodepge") is a
+    # strong hint, which difflib alone scores too low; the longest such name is the best.
+    hints = [
+        (len(known), name)
+        for known, name in by_key.items()
+        if (len(key) >= 3 and known.startswith(key))
+        or (len(key) > len(known) >= 4 and known in key)
+    ]
+    if hints:
+        return max(hints)[1]
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.7)
+    return by_key[close[0]] if close else None
 
 
 def read_table(path: Path) -> Table:

@@ -7,7 +7,6 @@ can fix the file in one pass.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -16,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rpa.errors import InputError
-from rpa.tables import read_table
+from rpa.tables import header_key, match_header, read_table
 
 __all__ = [
     "CODES",
     "COLUMNS",
+    "HEADER_NAMES",
     "MAX_LENGTH",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -60,6 +60,47 @@ REQUIRED_COLUMNS = ("ssid", "test", "code", "exemption_on_file")
 OPTIONAL_COLUMNS = ("first_name", "last_name")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _REQUIRED_SET = frozenset(REQUIRED_COLUMNS)
+
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "ssid": (
+        "SSID", "Student SSID", "Statewide Student Identifier", "Statewide Student ID",
+        "State Student ID", "SSID Number",
+    ),
+    "test": ("Test", "Test Name", "Subject", "Content Area", "Assessment", "Assessment Name"),
+    "code": ("Code", "Condition Code", "Cond. Code", "Opt-Out Code"),
+    "exemption_on_file": (
+        "Exemption on File", "Exemption", "Parent Request", "Request Date",
+        "Exemption Reference", "Exemption Date", "Parent Request Date", "Request on File",
+        "Written Request",
+    ),
+    "first_name": (
+        "First Name", "Student First Name", "Legal First Name", "Student Legal First Name",
+        "First", "Given Name",
+    ),
+    "last_name": (
+        "Last Name", "Student Last Name", "Legal Last Name", "Student Legal Last Name",
+        "Last", "Surname", "Family Name",
+    ),
+}  # fmt: skip
+"""Besides its own name, the headers that coordinators and student information systems give
+each column. Case, spaces and punctuation are ignored ("STUDENT_SSID" is "Student SSID")."""
+
+# Headers that look like a column but must not be read as one, and what to say instead.
+_NOT_THESE: dict[str, str] = {
+    header_key(name): message
+    for names, message in (
+        (
+            ("Student ID", "Student Number", "Local ID", "Local Student ID", "ID"),
+            "a local student ID is not the SSID: remove this column, or, if it holds the "
+            "10-digit SSIDs, head it SSID",
+        ),
+        (
+            ("Name", "Student Name", "Full Name", "Student Full Name"),
+            "give the names (optional) in two columns, first_name and last_name",
+        ),
+    )
+    for name in names
+}
 
 MAX_LENGTH = 200
 """The longest value accepted in any cell of the roster."""
@@ -172,23 +213,22 @@ def load_roster(path: Path) -> list[RosterRow]:
     table = read_table(path)
     problems: list[RosterProblem] = []
 
-    # Columns: map each header name to the column it means.
-    column_of: dict[str, str] = {}
-    for header_name, key in zip(table.header, table.columns, strict=True):
-        name = _column_name(key)
-        if name in COLUMNS:
-            if name in column_of.values():
-                problems.append(
-                    RosterProblem(None, header_name, f"the column {name} is given twice")
-                )
-                continue
-            column_of[key] = name
-        else:
-            problems.append(RosterProblem(None, header_name, _unknown_column(header_name)))
+    # Columns: which column each header names, by any of the names people give it.
+    header = match_header(table, HEADER_NAMES)
+    column_of = header.fields
+    for header_name, earlier, name in header.repeated:
+        problems.append(RosterProblem(None, header_name, (
+            f"the columns {_quote(earlier)} and {_quote(header_name)} could both be {name}; "
+            "keep one of them"
+        )))
+    for header_name, nearest in header.unknown:
+        problems.append(RosterProblem(None, header_name, _unknown_column(header_name, nearest)))
     present = set(column_of.values())
-    for name in REQUIRED_COLUMNS:
-        if name not in present:
-            problems.append(RosterProblem(None, name, f"the required column {name} is missing"))
+    for name in header.missing(REQUIRED_COLUMNS):
+        others = ", ".join(_quote(n) for n in HEADER_NAMES[name][1:4])
+        problems.append(RosterProblem(
+            None, name, f"the required column {name} is missing (it may also be headed {others})"
+        ))
 
     if not table.rows:
         problems.append(RosterProblem(None, None, "the roster has no rows"))
@@ -228,21 +268,13 @@ def roster_fingerprint(rows: Iterable[RosterRow]) -> str:
 # --- checks -------------------------------------------------------------------------------
 
 
-def _column_name(key: str) -> str:
-    """``"First Name"``, ``"first-name"`` and ``" FIRST_NAME "`` all mean ``first_name``."""
-    return re.sub(r"[\s\-]+", "_", key.strip().lower())
-
-
-def _unknown_column(header_name: str) -> str:
+def _unknown_column(header_name: str, nearest: str | None) -> str:
     message = f"unknown column {_quote(header_name)}"
-    name = _column_name(header_name)
-    # A prefix ("exemption") or a known name inside ("condition code") is a strong hint,
-    # which difflib alone scores too low.
-    close = [c for c in COLUMNS if name and c.startswith(name)]
-    close += [c for c in COLUMNS if len(name) > len(c) and c in name]
-    close += difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.7)
-    if close:
-        message += f"; did you mean {close[0]}?"
+    instead = _NOT_THESE.get(header_key(header_name))
+    if instead:
+        return f"{message}: {instead}"
+    if nearest:
+        message += f"; did you mean {nearest}?"
     return message + f" (the columns are: {', '.join(COLUMNS)})"
 
 

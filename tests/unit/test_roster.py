@@ -210,18 +210,18 @@ def test_a_value_of_exactly_200_characters_is_accepted(tmp_path: Path) -> None:
 
 
 def test_unknown_and_missing_columns_are_reported_together_with_rows(tmp_path: Path) -> None:
-    header = ["Student SSID", "Test", "Condition Code", "Exemption", "frist_name", "Notes"]
+    header = ["Student ID", "Test", "Cond Codes", "Exemp", "frist_name", "Notes"]
     path = roster_csv(tmp_path / "r.csv", [["123", "ELA", "PGE", "x", "Ana", ""]], header)
     problems = problems_of(path)
     by_column = {p.column: p for p in problems}
     assert {p.column for p in problems if p.row is None} == {
         "ssid", "code", "exemption_on_file",
-        "Student SSID", "Condition Code", "Exemption", "frist_name", "Notes",
+        "Student ID", "Cond Codes", "Exemp", "frist_name", "Notes",
     }  # fmt: skip
     assert "the required column ssid is missing" in by_column["ssid"].message
-    assert "did you mean ssid?" in by_column["Student SSID"].message
-    assert "did you mean code?" in by_column["Condition Code"].message
-    assert "did you mean exemption_on_file?" in by_column["Exemption"].message
+    assert "a local student ID is not the SSID" in by_column["Student ID"].message
+    assert "did you mean code?" in by_column["Cond Codes"].message
+    assert "did you mean exemption_on_file?" in by_column["Exemp"].message
     assert "did you mean first_name?" in by_column["frist_name"].message
     assert "did you mean" not in by_column["Notes"].message
     assert str(by_column["Notes"]) == (
