@@ -65,9 +65,7 @@ def home() -> str:
         else url_for("caaspp.placeholder", slug=slug)
         for slug in TILES
     }
-    return render(
-        "home.html", placeholders=PLACEHOLDERS, nav=NAV, tiles=TILES, links=links
-    )
+    return render("home.html", placeholders=PLACEHOLDERS, nav=NAV, tiles=TILES, links=links)
 
 
 @bp.get("/practice-tests/")
@@ -83,6 +81,4 @@ def placeholder(slug: str) -> str | Response:
         return redirect(url_for(MODELLED[slug]))
     if slug not in PLACEHOLDERS:
         abort(404)
-    return render(
-        "placeholder.html", title=PLACEHOLDERS[slug], placeholders=PLACEHOLDERS, nav=NAV
-    )
+    return render("placeholder.html", title=PLACEHOLDERS[slug], placeholders=PLACEHOLDERS, nav=NAV)

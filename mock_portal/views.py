@@ -49,10 +49,16 @@ def _view(student: StudentRow, *, error: str | None = None, saved: bool = False)
     )
 
 
+def _code(value: str) -> str:
+    """The code behind one of the list's opaque values; any other value is no code at all."""
+    value = value.strip()
+    return CODE_OPTION_CODES.get(value, f"not-a-code:{value}") if value else ""
+
+
 def _save_request() -> SaveRequest:
     """The posted save, with the condition code list's opaque values turned back into codes."""
     form = {
-        key: CODE_OPTION_CODES.get(value, value) if key.startswith("code-") else value
+        key: _code(value) if key.startswith("code-") else value
         for key, value in request.form.items()
     }
     return SaveRequest.from_form(form, request.form.getlist("assign"))

@@ -202,3 +202,48 @@ def site(client: FlaskClient) -> FlaskClient:
     """A client logged on as the Site coordinator of San Clemente High."""
     log_on(client, SITE)
     return client
+
+
+# --- the alt build ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alt_app(config: PortalConfig) -> Flask:
+    """The portal in its alt build (same seed data)."""
+    config.build = "alt"
+    return create_app(config)
+
+
+@pytest.fixture
+def alt_client(alt_app: Flask) -> Generator[FlaskClient, None, None]:
+    with alt_app.test_client() as test_client:
+        yield test_client
+
+
+def alt_choose_role(client: FlaskClient, label: str) -> TestResponse:
+    """Pick a role in the alt build's role dialog (radio buttons labelled by the role)."""
+    page = client.get("/toms/")
+    radio = next(
+        lab.find("input")
+        for lab in parse(page.text).find_all("label")
+        if lab.text == label and lab.find_all("input", type="radio")
+    )
+    return client.post(
+        "/toms/role",
+        data={"csrf_token": csrf_token(page.text), "role_id": radio.get("value"), "tab": ""},
+    )
+
+
+def alt_log_on(client: FlaskClient, username: str = LEA, *, role: str | None = None) -> None:
+    """Log on through the alt build's forms (same fields) and pick ``role`` if asked."""
+    log_on(client, username)
+    if role is not None:
+        response = alt_choose_role(client, role)
+        assert response.status_code == 302, response.text
+
+
+@pytest.fixture
+def alt_lea(alt_client: FlaskClient) -> FlaskClient:
+    """A client of the alt build logged on as the LEA coordinator in the district role."""
+    alt_log_on(alt_client, LEA, role=LEA_ROLE)
+    return alt_client
