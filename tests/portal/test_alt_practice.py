@@ -76,6 +76,8 @@ def test_session_page_approvals_and_stop(alt_client: FlaskClient) -> None:
     assert [(name_of(n), n.text) for n in labelled] == [("Practice Session ID", code)]
     assert by_id(tree, "x-psid-term").tag == "dt"
     assert names(tree, "tab") == [messages_alt.ROSTER_TAB, "Approvals"]
+    assert {t.tag for t in find_role(tree, "tab")} == {"span"}  # navigate by script
+    assert one(tree, "tab", "Approvals").get("data-href") == f"{url}/approvals"
     assert messages_alt.NO_STUDENTS_SIGNED_IN in page
     assert messages.NO_STUDENTS_SIGNED_IN not in page
     # Stop: a button, and a confirmation in a div with role=alertdialog, worded otherwise.

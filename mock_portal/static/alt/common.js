@@ -3,10 +3,13 @@
 (function () {
   "use strict";
 
-  // Elements given role=button without being a <button> or an <input>: Enter and Space click.
+  // Elements given role=button or role=tab without being a <button> or an <input>: Enter and
+  // Space click them.
   document.addEventListener("keydown", function (event) {
     var el = event.target;
-    if (!(el instanceof Element) || el.getAttribute("role") !== "button") { return; }
+    if (!(el instanceof Element)) { return; }
+    var role = el.getAttribute("role");
+    if (role !== "button" && role !== "tab") { return; }
     if (el.tagName === "BUTTON" || el.tagName === "INPUT") { return; }
     if (el.tagName === "A" && el.hasAttribute("href") && event.key === "Enter") { return; }
     if (event.key === "Enter" || event.key === " ") {
