@@ -7,31 +7,24 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from flows.optout.outputs import write_outputs
 from flows.optout.roster import RosterRow, load_roster, roster_fingerprint
 from flows.optout.shard import shard_rows
-from flows.optout.worker import ALREADY_SET, APPLIED, BLOCKED, PLANNED, OptOutWorker, row_of
+from flows.optout.worker import ALREADY_SET, APPLIED, PLANNED, OptOutWorker
 from flows.session import STATE_FILE, CodeProvider, TomsSession, email_code_provider
 from rpa.browser import open_browser
 from rpa.errors import InputError, RunStopped, SystemFailure
 from rpa.files import private_dir
-from rpa.journal import Item, Journal
+from rpa.journal import Journal
 from rpa.lock import run_lock
 from rpa.progress import RunProgress
-from rpa.report import (
-    mask_ssid,
-    redact_name,
-    write_report_html,
-    write_results_csv,
-    write_summary_json,
-)
-from rpa.runner import FAILED, Outcome, RunPolicy, run_queue
+from rpa.runner import Outcome, RunPolicy, run_queue
 from rpa.settings import Settings
 
 __all__ = ["EXIT_BLOCKED", "EXIT_OK", "EXIT_STOPPED", "RunResult", "run_optout"]
@@ -41,16 +34,6 @@ log = logging.getLogger(__name__)
 Kind = Literal["apply", "plan"]
 
 EXIT_OK, EXIT_BLOCKED, EXIT_INPUT, EXIT_STOPPED = 0, 1, 2, 3
-RESULT_COLUMNS = (
-    "row", "ssid", "name", "test", "code", "status", "reason", "code_before", "code_after",
-    "time", "evidence",
-)
-COLUMN_LABELS = {
-    "row": "Row", "ssid": "SSID", "name": "Name in TOMS", "test": "Test", "code": "Code",
-    "status": "Status", "reason": "Reason", "code_before": "Code before",
-    "code_after": "Code after", "time": "Time (UTC)", "evidence": "Evidence",
-}
-ATTENTION = (BLOCKED, FAILED, "pending", "in progress")
 
 
 @dataclass
@@ -154,77 +137,6 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _result_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
-    out = []
-    for item in items:
-        row = row_of(item)
-        base = {
-            "ssid": row.ssid,
-            "name": item.result.get("name", ""),
-            "test": row.test,
-            "code": row.code,
-            "status": item.status,
-            "reason": item.reason,
-            "code_before": item.result.get("code_before", ""),
-            "code_after": item.result.get("code_after", ""),
-            "time": datetime.fromtimestamp(item.updated, UTC).isoformat(timespec="seconds"),
-            "evidence": item.result.get("evidence", ""),
-        }
-        for number in (row.row, *row.duplicate_rows):
-            out.append({"row": number, **base})
-    return sorted(out, key=lambda r: int(r["row"]))
-
-
-def _redact(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Names reduced to initials and SSIDs masked but for the last four digits, for sharing."""
-    out = []
-    for row in rows:
-        last, _, first = str(row["name"]).partition(",")
-        out.append(dict(row, name=redact_name(first, last), ssid=mask_ssid(str(row["ssid"]))))
-    return out
-
-
-def write_outputs(
-    journal: Journal, run_id: str, run_dir: Path, *, kind: Kind, roster: Path,
-    settings: Settings, started: float, result: RunResult, redact: bool = False,
-) -> None:
-    """results.csv, summary.json and report.html, all private to the user."""
-    rows = _result_rows(journal.items(run_id))
-    if redact:
-        rows = _redact(rows)
-    counts = Counter(str(r["status"]) for r in rows)
-    summary: dict[str, Any] = {
-        "run_id": run_id,
-        "kind": kind,
-        "roster": str(roster),
-        "portal": str(settings.portal_url),
-        "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(result.elapsed_s, 2),
-        "rows": len(rows),
-        "counts": dict(counts),
-        "exit_code": result.exit_code,
-        "stopped": result.stopped,
-        "rows_per_s": round(result.rows_per_s, 3),
-        "p50_s": round(result.p50_s, 3),
-        "p95_s": round(result.p95_s, 3),
-        "workers": settings.workers,
-        "redacted": redact,
-    }
-    summary["report"] = str((run_dir / "report.html").resolve())
-    summary["results"] = str((run_dir / "results.csv").resolve())
-    result.summary = summary
-    write_results_csv(run_dir / "results.csv", rows, RESULT_COLUMNS)
-    write_summary_json(run_dir / "summary.json", summary)
-    title = "TOMS opt-out plan" if kind == "plan" else "TOMS opt-out run"
-    write_report_html(
-        run_dir / "report.html", title=title, summary=summary, counts=dict(counts),
-        rows=rows, columns=RESULT_COLUMNS, attention_statuses=ATTENTION,
-        link_column="evidence",
-        column_labels=COLUMN_LABELS,
-    )
-
-
 def run_optout(
     settings: Settings,
     roster: Path,
@@ -286,8 +198,8 @@ def run_optout(
                 p50_s=_percentile(per_group, 0.5), p95_s=_percentile(per_group, 0.95),
             )
             write_outputs(
-                journal, run_id, run_dir, kind=kind, roster=roster, settings=settings,
-                started=started, result=result, redact=redact,
+                journal.items(run_id), run_id, run_dir, kind=kind, roster=roster,
+                settings=settings, started=started, result=result, redact=redact,
             )
             return result
         finally:
