@@ -168,6 +168,8 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
 def _print_result(result: RunResult, *, kind: str) -> None:
     print()
     print(f"Run {result.run_id}: {sum(result.counts.values())} rows in {result.elapsed_s:.1f} s")
+    if result.summary.get("headline"):
+        print(result.summary["headline"])
     for status, count in sorted(result.counts.items()):
         print(f"  {status:<12} {count}")
     if result.stopped:

@@ -184,7 +184,7 @@ def result_rows(
             "outcome": _outcome(item.status, trouble),
             "detail": detail,
             "by": f"{user}\n{role}" if role else user,
-            "when": when,
+            "when": None if item.status in (PENDING, RUNNING) else when,  # not done: no time
             "trouble": trouble,
         }
         for number in (roster.row, *roster.duplicate_rows):

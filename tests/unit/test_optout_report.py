@@ -116,6 +116,8 @@ def test_a_stopped_run_says_so_and_what_to_do(tmp_path: Path) -> None:
         "cause, then run the same command again to continue.</p>"
     ) in page
     assert "<h3>Not done (5)</h3>" in page
+    not_done = table_rows(section(page, "Every row (198)"))[0]
+    assert "Not done" in not_done and "UTC" not in not_done  # no time: nothing happened yet
     assert "19 need you." in page  # the 5 not done, and the 14 other rows blocked
 
 
