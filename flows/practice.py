@@ -24,11 +24,12 @@ from pathlib import Path
 from playwright.async_api import Page
 
 from flows.optout.worker import normalize_name as _norm
-from flows.pages.portal import Landing, LogonPage, PortalHome
+from flows.pages import screens
+from flows.pages.portal import PortalHome
 from flows.pages.practice import Approvals, PracticeTestsPage, SessionPage, TaHome, Waiting
-from flows.session import CodeProvider
+from flows.session import CodeProvider, LogonLimits, walk_logon
 from rpa.browser import open_browser
-from rpa.errors import InputError, PortalUnavailable, SettingsError
+from rpa.errors import InputError, RunStopped, SettingsError, SystemFailure
 from rpa.files import private_dir, write_private_text
 from rpa.settings import Settings
 from rpa.tables import read_table
@@ -113,26 +114,44 @@ async def _training_site(
         try:
             page = await context.new_page()
             timeout = settings.timeout_ms
-            await PortalHome(page, timeout_ms=timeout).open(str(settings.portal_url))
+            home_page = PortalHome(page, timeout_ms=timeout)
+            await home_page.open(str(settings.portal_url), tile=screens.PortalHome.practice)
             practice = PracticeTestsPage(page, timeout_ms=timeout)
             await practice.open_from_home()
             await practice.start_session()
             home = TaHome(page, timeout_ms=timeout)
-            where = await PortalHome(page, timeout_ms=timeout).landed(home.marker)
-            logon = LogonPage(page, timeout_ms=timeout, destination=home.marker)
-            if where == Landing.LOGON:
-                where = await logon.log_on(
-                    settings.username, settings.password.get_secret_value()
-                )
-            if where == Landing.CODE:
-                where = await logon.enter_code(await code_provider())
-            if where != Landing.TOMS:
-                raise PortalUnavailable(f"expected the training site, found the {where} page")
+            limits = LogonLimits(code_provider)
+            for attempt in (1, 2):
+                before = limits.passwords
+                try:
+                    where = await home_page.landed(TaHome.marker())
+                    await walk_logon(
+                        page, settings, where, credentials=True, code_provider=limits.code,
+                        destination=TaHome.marker(), on_password=limits.sent_password,
+                    )
+                    break
+                except SystemFailure as err:
+                    if isinstance(err, RunStopped) or attempt == 2:
+                        raise
+                    limits.failed(err, sent_password=limits.passwords > before)
+                    log.warning("Logon to the training site failed (%s); trying again", err)
+                    await practice_again(page, settings)
             private_dir(settings.state_dir)
             write_private_text(state_path, json.dumps(await context.storage_state()))
             yield page, home
         finally:
             await context.close()
+
+
+async def practice_again(page: Page, settings: Settings) -> None:
+    """From the portal home page to the training site's logon, again."""
+    timeout = settings.timeout_ms
+    await PortalHome(page, timeout_ms=timeout).open(
+        str(settings.portal_url), tile=screens.PortalHome.practice
+    )
+    practice = PracticeTestsPage(page, timeout_ms=timeout)
+    await practice.open_from_home()
+    await practice.start_session()
 
 
 def _session_dir(settings: Settings, session_id: str) -> Path:

@@ -13,18 +13,30 @@ import asyncio
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page
 
+from flows.pages.base import Expect
 from flows.pages.portal import Landing, LogonPage, PortalHome, RoleDialog
-from rpa.errors import PortalUnavailable, SettingsError, SystemFailure
+from rpa.errors import (
+    LogonFailed,
+    PageNotRecognized,
+    PortalUnavailable,
+    RunStopped,
+    SettingsError,
+    SystemFailure,
+)
 from rpa.files import write_private_text
 from rpa.settings import Settings
 
-__all__ = ["STATE_FILE", "CodeProvider", "TomsSession", "email_code_provider", "enter_toms"]
+__all__ = [
+    "STATE_FILE", "CodeProvider", "LogonLimits", "TomsSession", "email_code_provider",
+    "enter_toms", "walk_logon",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +89,30 @@ def email_code_provider(settings: Settings) -> CodeProvider:
     return unavailable
 
 
-async def enter_toms(
+async def walk_logon(
     page: Page,
     settings: Settings,
+    where: str,
     *,
-    credentials: bool = False,
-    code_provider: CodeProvider | None = None,
+    credentials: bool,
+    code_provider: CodeProvider | None,
+    destination: Expect | None = None,
+    on_password: Callable[[], None] | None = None,
 ) -> str:
-    """From the portal home page into TOMS, as a person would (guide steps 1 to 4).
+    """From the page ``where`` names through the logon steps to the destination (TOMS).
 
-    Without ``credentials`` the page must already be logged on: landing on the logon page
+    Without ``credentials`` the browser must already be logged on: landing on the logon page
     returns :data:`Landing.LOGON` instead of typing anything, so that worker contexts, which
-    may be traced, never see the password.
+    may be traced, never see the password. ``on_password`` is called each time the password
+    is sent.
     """
     timeout = settings.timeout_ms
-    landing = await PortalHome(page, timeout_ms=timeout).open(str(settings.portal_url))
-    where = await landing.open_toms()
-    logon = LogonPage(page, timeout_ms=timeout)
+    logon = LogonPage(page, timeout_ms=timeout, destination=destination)
     if where == Landing.LOGON:
         if not credentials:
             return Landing.LOGON
+        if on_password is not None:
+            on_password()
         where = await logon.log_on(settings.username, settings.password.get_secret_value())
     if where == Landing.CODE:
         if code_provider is None:
@@ -108,8 +124,77 @@ async def enter_toms(
         await RoleDialog(page, timeout_ms=timeout).choose(settings.role)
         where = Landing.TOMS
     if where != Landing.TOMS:
-        raise PortalUnavailable(f"expected TOMS after logon, found the {where} page")
+        raise PortalUnavailable(f"the logon ended on the {where} page, not where it leads")
     return where
+
+
+async def enter_toms(
+    page: Page,
+    settings: Settings,
+    *,
+    credentials: bool = False,
+    code_provider: CodeProvider | None = None,
+    on_password: Callable[[], None] | None = None,
+) -> str:
+    """From the portal home page into TOMS, as a person would (guide steps 1 to 4)."""
+    timeout = settings.timeout_ms
+    landing = await PortalHome(page, timeout_ms=timeout).open(str(settings.portal_url))
+    where = await landing.open_toms()
+    return await walk_logon(
+        page, settings, where, credentials=credentials, code_provider=code_provider,
+        on_password=on_password,
+    )
+
+
+class LogonLimits:
+    """What one run allows itself at the logon, so that a portal it does not understand
+    never locks the account or floods the coordinator's inbox.
+
+    The password is sent at most twice for the same failure, and the e-mailed code is asked
+    for at most twice in a run.
+    """
+
+    MAX_SAME_FAILURE = 2
+    MAX_CODES = 2
+
+    def __init__(self, code_provider: CodeProvider) -> None:
+        self._provider = code_provider
+        self.codes = 0
+        self.passwords = 0
+        self.failures: Counter[str] = Counter()
+
+    async def code(self) -> str:
+        """The e-mailed code, unless two were asked for already."""
+        if self.codes >= self.MAX_CODES:
+            raise LogonFailed(
+                f"could not log on to TOMS: the portal asked for an e-mailed code "
+                f"{self.codes + 1} times in this run; toms-rpa stops rather than ask for more. "
+                "Log on once in an ordinary browser to check the account, then run again."
+            )
+        self.codes += 1
+        return await self._provider()
+
+    def sent_password(self) -> None:
+        """Count a password sent."""
+        self.passwords += 1
+
+    def failed(self, err: SystemFailure, *, sent_password: bool) -> None:
+        """Record a failed logon; raise :class:`LogonFailed` at the second of its kind.
+
+        Only a page the flows do not recognize after the password counts: an error page or a
+        portal that does not answer is met again by a person too, who tries again.
+        """
+        if not sent_password or not isinstance(err, PageNotRecognized):
+            return
+        cause = err.signature
+        self.failures[cause] += 1
+        if self.failures[cause] >= self.MAX_SAME_FAILURE:
+            raise LogonFailed(
+                f"could not log on to TOMS, twice for the same reason: {err}. toms-rpa "
+                "stopped before the account locks. If that page is a step of your portal's "
+                "logon, add its words to your word list (TOMS_WORDS_FILE; `toms-rpa words` "
+                "lists the entries) and run again."
+            ) from err
 
 
 class TomsSession:
@@ -129,6 +214,7 @@ class TomsSession:
         self.code_provider = code_provider
         self.state: StorageState | None = None
         self.generation = 0
+        self.limits = LogonLimits(code_provider)
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -157,10 +243,14 @@ class TomsSession:
 
     async def _sign_in(self, saved: StorageState | None, attempts: int = 8) -> None:
         for attempt in range(1, attempts + 1):
+            before = self.limits.passwords
             try:
                 await self._sign_in_once(saved)
                 return
             except SystemFailure as err:
+                if isinstance(err, RunStopped):
+                    raise
+                self.limits.failed(err, sent_password=self.limits.passwords > before)
                 if attempt == attempts:
                     raise
                 log.warning("Logon attempt %d failed (%s); trying again", attempt, err)
@@ -173,7 +263,8 @@ class TomsSession:
         try:
             page = await context.new_page()
             await enter_toms(
-                page, self.settings, credentials=True, code_provider=self.code_provider
+                page, self.settings, credentials=True, code_provider=self.limits.code,
+                on_password=self.limits.sent_password,
             )
             state: StorageState = await context.storage_state()  # type: ignore[assignment]
         finally:

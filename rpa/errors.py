@@ -9,8 +9,11 @@ retried; a system error is retried with backoff, then stops the run so it can be
     ├── BusinessError           this row cannot be done as asked: reported, never retried
     └── SystemFailure           the portal or the browser failed: retried, then the run stops
         ├── PortalUnavailable   an error page, or the portal did not answer in time
+        ├── PageNotRecognized   the portal settled on a page that is not the one expected
         ├── SessionExpired      the portal sent us back to its logon page
         └── RunStopped          too many system failures in a row: the run stopped, resumable
+            └── LogonFailed     the logon failed twice for the same reason: stopped before
+                                the account locks
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 __all__ = [
     "BusinessError",
     "InputError",
+    "LogonFailed",
+    "PageNotRecognized",
     "PortalUnavailable",
     "RpaError",
     "RunStopped",
@@ -59,9 +64,26 @@ class PortalUnavailable(SystemFailure):
     """The portal answered with an error page or did not answer in time."""
 
 
+class PageNotRecognized(SystemFailure):
+    """The portal showed a page, settled, that is not the one expected.
+
+    Not a slow portal: it is retried once, and the same page met again (the same
+    ``signature``: what was looked for, and where) stops the run, since trying again and again
+    would only repeat it (and, at the logon, could lock the account).
+    """
+
+    def __init__(self, message: str, *, signature: str) -> None:
+        super().__init__(message)
+        self.signature = signature
+
+
 class SessionExpired(SystemFailure):
     """The portal's session ended; log on again and retry."""
 
 
 class RunStopped(SystemFailure):
     """Too many system failures in a row: the run stopped and can be resumed."""
+
+
+class LogonFailed(RunStopped):
+    """The logon failed twice for the same reason; trying again could lock the account."""

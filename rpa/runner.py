@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from rpa.errors import BusinessError, RunStopped, SessionExpired
+from rpa.errors import BusinessError, PageNotRecognized, RunStopped, SessionExpired
 from rpa.journal import Item, Journal
 
 __all__ = ["FAILED", "Outcome", "RunPolicy", "RunStats", "Worker", "run_queue"]
@@ -110,6 +110,26 @@ async def run_queue(
     stats = RunStats()
     state = {"consecutive": 0, "expiries": 0}
     stop = asyncio.Event()
+    # A page not recognized is retried once; met again, it stops the run (trying again and
+    # again would only repeat it).
+    unrecognized: set[str] = set()
+
+    def halt(reason: str) -> None:
+        if not stats.stopped:
+            stats.stopped = reason
+        stop.set()
+
+    def repeated(err: BaseException) -> bool:
+        """Whether ``err`` must stop the run: a stop, or a page not recognized twice."""
+        if isinstance(err, RunStopped):
+            halt(str(err))
+            return True
+        if isinstance(err, PageNotRecognized):
+            if err.signature in unrecognized:
+                halt(f"the same page was not recognized twice: {err}")
+                return True
+            unrecognized.add(err.signature)
+        return False
 
     def record_step(items: Sequence[Item], step: str) -> None:
         journal.set_step(items, step)
@@ -127,6 +147,8 @@ async def run_queue(
             except Exception as err:  # noqa: BLE001 - every other failure is a system failure
                 await _system_failure(worker, group, err)
                 continue
+            if stop.is_set() and not outcomes:
+                return
             await worker.discard_evidence()
             for outcome in outcomes:
                 journal.finish(outcome.item, outcome.status, outcome.reason, outcome.result)
@@ -138,6 +160,10 @@ async def run_queue(
 
     async def _system_failure(worker: Worker, group: list[Item], err: Exception) -> None:
         reason = _describe(err)
+        if repeated(err):
+            # Not the row's fault: it goes back to the queue as it was, for the resumed run.
+            journal.release(group, reason, count_attempt=False)
+            return
         stats.system_failures += 1
         # A session that ended is not the row's fault: log on again and retry, without
         # counting an attempt (a run that keeps losing its session still stops, below).
@@ -170,13 +196,14 @@ async def run_queue(
             or state["expiries"] >= policy.max_consecutive_expiries
         ):
             count = max(state["consecutive"], state["expiries"])
-            stats.stopped = f"{count} system failures in a row; the last: {reason}"
-            stop.set()
+            halt(f"{count} system failures in a row; the last: {reason}")
             return
         await asyncio.sleep(policy.backoff(attempt))
         try:
             await worker.recover()
         except Exception as recover_err:  # noqa: BLE001 - the next claim will fail and count
+            if repeated(recover_err):
+                return
             log.warning("Could not recover the browser: %s", _describe(recover_err))
 
     await asyncio.gather(*(work(w) for w in workers))

@@ -14,10 +14,16 @@ from flows.optout.roster import RosterRow
 from flows.pages.portal import Landing, MyTomsHome
 from flows.pages.students import Assignment, StudentSearch, TestAssignments
 from flows.session import TomsSession, enter_toms
-from rpa.errors import PortalUnavailable, SessionExpired, SystemFailure
+from rpa.errors import (
+    PageNotRecognized,
+    PortalUnavailable,
+    RunStopped,
+    SessionExpired,
+    SystemFailure,
+)
 from rpa.files import private_dir
 from rpa.journal import Item
-from rpa.runner import FAILED, Outcome, StepRecorder
+from rpa.runner import Outcome, StepRecorder
 from rpa.settings import Settings
 
 __all__ = [
@@ -55,6 +61,10 @@ def name_matches(row: RosterRow, shown: str) -> bool:
     if row.last_name and normalize_name(row.last_name) != normalize_name(last):
         return False
     return not (row.first_name and normalize_name(row.first_name) != normalize_name(first))
+
+
+def _rows(items: Sequence[Item]) -> str:
+    return ", ".join(str(i.payload.get("row", i.item_id)) for i in items)
 
 
 def _find(assignments: Sequence[Assignment], test: str) -> Assignment | None:
@@ -107,14 +117,22 @@ class OptOutWorker:
     # The runner's Worker protocol ----------------------------------------------------------
 
     async def recover(self, attempts: int = 5) -> None:
-        """From the portal home page to the student search, logging on again if needed."""
+        """From the portal home page to the student search, logging on again if needed.
+
+        A page the flows do not recognize is tried once more, not again and again.
+        """
+        unknown: set[str] = set()
         for attempt in range(1, attempts + 1):
             try:
                 await self._recover_once()
                 return
             except SystemFailure as err:
-                if attempt == attempts:
+                if attempt == attempts or isinstance(err, RunStopped):
                     raise
+                if isinstance(err, PageNotRecognized):
+                    if err.signature in unknown:
+                        raise
+                    unknown.add(err.signature)
                 log.info("Getting back to the student search failed (%s); again", err)
 
     async def _recover_once(self) -> None:
@@ -239,10 +257,11 @@ class OptOutWorker:
         items = [i for i, _ in to_set]
         record_step(items, STEP_STAGING)
         for _, row in to_set:
-            await page.stage_code(row.test, row.code)
+            shown = _find(assignments, row.test)
+            await page.stage_code(shown.test if shown else row.test, row.code)
         # Step 12: the table shows every staged code, and nothing else changed, before
         # anything is stored.
-        staged = await page.read(buttons=False)
+        staged = await page.read()
         wanted = {normalize_name(row.test): row.code for _, row in to_set}
         for before in assignments:
             shown = _find(staged, before.test)
@@ -256,21 +275,48 @@ class OptOutWorker:
         # Recorded before the click: if we die now, the next attempt knows a save may have
         # gone through and re-reads before doing anything.
         record_step(items, STEP_SAVING)
-        await page.save()
-        after = await page.read(buttons=False)
+        outcome = await page.save()
+        confirmed = ""
+        if outcome.rendered:
+            # The portal showed the table anew after SAVE: it shows what is stored.
+            after = await page.read()
+        else:
+            # The table on screen is the one with the staged codes, which says nothing about
+            # what was stored: open the student again and read it there.
+            log.info("Rows %s: the page did not change after SAVE%s; opening the student "
+                     "again to read what TOMS stored", _rows(items),
+                     f" (it says: {outcome.message})" if outcome.message else "")
+            after = await self._reopen(to_set[0][1].ssid)
+            confirmed = "confirmed by opening the student again"
+        missing = []
         outcomes = []
         for item, row in to_set:
             current = _find(after, row.test)
             code_after = current.code if current else ""
+            if code_after != row.code:
+                missing.append(f"{row.test}: {code_after or 'no code'}")
+                continue
             result = dict(facts, code_before="", code_after=code_after)
-            if code_after == row.code:
-                outcomes.append(Outcome(item, APPLIED, "", result))
-            else:
-                outcomes.append(Outcome(
-                    item, FAILED,
-                    f"saved, but TOMS shows {code_after or 'no code'} when read back", result,
-                ))
+            outcomes.append(Outcome(item, APPLIED, confirmed, result))
+        if missing:
+            said = f" It said: {outcome.message}" if outcome.message else ""
+            # Nothing is final yet: the next attempt reads the student before anything else,
+            # and sets only what is still missing.
+            raise PortalUnavailable(
+                "TOMS did not store the codes after SAVE (it shows " + "; ".join(missing)
+                + ")." + said
+            )
         return outcomes
+
+    async def _reopen(self, ssid: str) -> list[Assignment]:
+        """The student's assignments as TOMS stores them, from a fresh look."""
+        search = StudentSearch(self.page, timeout_ms=self.timeout)
+        await search.open()
+        if not any(r.ssid == ssid for r in await search.search_ssid(ssid)):
+            raise PortalUnavailable(f"the student {ssid} was not found when searched again")
+        profile = await search.open_student(ssid)
+        page = await profile.open_test_assignments()
+        return await page.read()
 
     async def _blocked(
         self, items: Sequence[Item], rows: Sequence[RosterRow], reason: str,

@@ -1,8 +1,14 @@
-"""What every TOMS page object shares: the content frame, and telling pages apart.
+"""What every page object shares: the content, telling pages apart, acting as a person does.
 
 A person knows at a glance whether the page in front of them is the one they expected, an
-error page, or the logon page after their session ended. :func:`arrive` does the same: it waits
-until one of those is visible and raises the matching system failure for the last two.
+error page, or the logon page after their session ended, and whether the page is still busy.
+They press a button only when they can see it, it is not greyed out and nothing covers it, and
+they read an answer only once the page has stopped changing. The functions here do the same,
+with nothing but what every accessible page has: roles, names, labels, and ``aria-busy``.
+
+When the expected page does not come, they say so: what was looked for (role and words) and
+what the page shows instead, and whether the portal was still busy (slow) or had settled on
+something else (not recognized).
 """
 
 from __future__ import annotations
@@ -11,152 +17,232 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
+from playwright.async_api import ElementHandle, Frame, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, FrameLocator, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from rpa.errors import PortalUnavailable, SessionExpired, SystemFailure
+from flows import words
+from flows.pages.spec import BUSY, Spec, content_frame, locate
+from rpa.errors import PageNotRecognized, PortalUnavailable, SessionExpired, SystemFailure
 
 __all__ = [
-    "ERROR_TEXT", "EXPIRED_TEXT", "READ_TABLE_JS", "acting", "activate", "arrive", "cells_of",
-    "column", "content_frame", "current_frame", "leaving", "read_rows",
+    "NOT_BUSY", "Expect", "Table", "Watch", "acting", "arrive", "click", "column", "describe",
+    "fill", "read_table", "replaced", "watch",
 ]
 
 log = logging.getLogger(__name__)
 
-# The real TOMS shows each tab inside an iframe named theFrame.
-FRAME_NAME = "theFrame"
-CONTENT_FRAME = f'iframe[name="{FRAME_NAME}"]'
-ERROR_TEXT = re.compile(
-    r"internal server error|service unavailable|temporarily unavailable|an error has occurred"
-    # Chromium's own page when the portal does not answer at all
-    r"|site can.t be reached|refused to connect",
-    re.IGNORECASE,
-)
-EXPIRED_TEXT = re.compile(r"session has expired", re.IGNORECASE)
-LOGON_BUTTON = "Secure Logon"
+# Shown, and not inside (or itself) a region that says it is still loading.
+NOT_BUSY = ":not([aria-busy=true]):not([aria-busy=true] *)"
 
-# Reads a table the way a person reads it: header texts, then each row's cell texts and buttons.
-READ_TABLE_JS = """
-table => {
-  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
-  const rows = Array.from(table.rows);
-  const headRow = rows.find(r => Array.from(r.cells).every(c => c.tagName === 'TH'));
-  const heads = headRow ? Array.from(headRow.cells).map(text) : [];
-  const body = rows.filter(r => r !== headRow).map(r => ({
-    cells: Array.from(r.cells).map(text),
-    buttons: Array.from(r.querySelectorAll('button, [role=button]')).map(b => ({
-      name: text(b),
-      disabled: b.disabled === true || b.getAttribute('aria-disabled') === 'true',
-    })),
-  }));
-  return {caption: table.caption ? text(table.caption) : '', heads, body};
+# How long the expected page may take before the error and logon pages are looked for too.
+# Looking only for the expected page costs the browser one query per step; an error page is
+# rare, and is seen within this slice all the same.
+SLICE_MS = 1000
+# A page that has stopped loading (no request in flight, nothing busy) for this long and still
+# does not show what was expected is not slow: it is another page.
+SETTLED_MS = 5000
+
+
+# --- What the window is doing ----------------------------------------------------------------
+
+@dataclass
+class Watch:
+    """The requests a page has in flight and its frames' navigations, as they happen.
+
+    Kept by listening to the page's own events (no question to the browser), so that a step
+    can tell a portal still at work from one that has settled on an unexpected page, and a
+    view that loaded after a click from the one that was there before it.
+    """
+
+    inflight: dict[Request, float] = field(default_factory=dict)
+    last: float = field(default_factory=time.monotonic)
+    navigations: dict[Frame, int] = field(default_factory=dict)
+    status: dict[Frame, int] = field(default_factory=dict)
+    events: int = 0
+    # The event count when a control was last pressed, and when the portal last answered with
+    # a server error (5xx), to a page or to a script's request.
+    last_action: int = 0
+    last_error: int = -1
+
+    def _request(self, request: Request) -> None:
+        self.inflight[request] = time.monotonic()
+        self._touch()
+
+    def _done(self, request: Request) -> None:
+        self.inflight.pop(request, None)
+        self._touch()
+
+    def _response(self, response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request():
+            self.status[response.frame] = response.status
+        if response.status >= 500 and (
+            request.is_navigation_request() or request.resource_type in ("fetch", "xhr")
+        ):
+            self._touch()
+            self.last_error = self.events
+
+    def error_since(self, mark: int) -> bool:
+        """Whether the portal answered with a server error since the event count ``mark``."""
+        return self.last_error > mark
+
+    def document_failed(self, frame: Frame) -> bool:
+        """Whether the document ``frame`` shows came with an error status (5xx, 4xx)."""
+        return self.status.get(frame, 200) >= 400
+
+    def _navigated(self, frame: Frame) -> None:
+        self.navigations[frame] = self.navigations.get(frame, 0) + 1
+        self._touch()
+
+    def _touch(self) -> None:
+        self.last = time.monotonic()
+        self.events += 1
+
+    def navigated(self, frame: Frame, since: int) -> bool:
+        """Whether ``frame`` loaded another document since its count was ``since``."""
+        return self.navigations.get(frame, 0) > since
+
+    def count(self, frame: Frame) -> int:
+        """How many documents ``frame`` has loaded so far."""
+        return self.navigations.get(frame, 0)
+
+    @property
+    def quiet_s(self) -> float:
+        """Seconds since the page last asked for or received anything (0 while it waits)."""
+        # Long-lived requests (a poll the page keeps open) do not make it busy for ever.
+        now = time.monotonic()
+        if any(now - started < 30 for started in self.inflight.values()):
+            return 0.0
+        return now - self.last
+
+
+_WATCHES: weakref.WeakKeyDictionary[Page, Watch] = weakref.WeakKeyDictionary()
+
+
+def watch(page: Page) -> Watch:
+    """The :class:`Watch` of ``page``, started on first use."""
+    found = _WATCHES.get(page)
+    if found is None:
+        found = _WATCHES[page] = Watch()
+        page.on("request", found._request)
+        page.on("response", found._response)
+        page.on("requestfinished", found._done)
+        page.on("requestfailed", found._done)
+        page.on("framenavigated", found._navigated)
+    return found
+
+
+# --- What the page shows ------------------------------------------------------------------------
+
+_SHOWN_ROLES = {
+    "heading": "headings", "button": "buttons", "link": "links", "tab": "tabs",
+    "textbox": "fields", "combobox": "fields", "listbox": "fields", "checkbox": "fields",
+    "radio": "fields", "alert": "alerts", "status": "alerts", "dialog": "dialogs",
+    "table": "tables", "grid": "tables",
+}
+_ORDER = ("headings", "alerts", "dialogs", "fields", "buttons", "tabs", "tables", "links")
+_LINE = re.compile(r'^\s*-\s+(?P<role>[a-z]+)(?:\s+"(?P<name>(?:[^"\\]|\\.)*)")?(?P<rest>.*)$')
+
+
+async def describe(page: Page, *, limit: int = 6) -> str:
+    """What the window shows, briefly: title, headings, alerts, dialogs, fields, buttons.
+
+    Taken from the accessibility tree, frames included, as a screen reader would read it.
+    Never the values of fields (a password may be in one).
+    """
+    try:
+        title = (await page.title()).strip()
+        snapshot = await page.aria_snapshot(mode="ai", timeout=5000)
+    except PlaywrightError as err:
+        return f"nothing that can be read ({_first_line(err)})"
+    found: dict[str, list[str]] = {kind: [] for kind in _ORDER}
+    for line in snapshot.splitlines():
+        match = _LINE.match(line)
+        if not match:
+            continue
+        kind = _SHOWN_ROLES.get(match["role"])
+        if kind is None:
+            continue
+        name = (match["name"] or "").replace('\\"', '"').strip()
+        if kind == "alerts" and not name:
+            rest = match["rest"].split(":", 1)
+            name = rest[1].strip().strip('"') if len(rest) > 1 else ""
+        if match["role"] in ("textbox", "combobox"):
+            name = name or match["role"]
+        if not name or name in found[kind]:
+            continue
+        found[kind].append(name)
+    parts = [f'title "{title}"'] if title else []
+    for kind in _ORDER:
+        names = found[kind]
+        if names:
+            shown = ", ".join(f'"{_short(n)}"' for n in names[:limit])
+            more = f" and {len(names) - limit} more" if len(names) > limit else ""
+            parts.append(f"{kind} {shown}{more}")
+    return "; ".join(parts) if parts else "an empty page"
+
+
+def _short(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "message", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+# --- Acting as a person does ------------------------------------------------------------------
+
+# Press a control only when a person could: shown, enabled (disabled or aria-disabled), not in a
+# region still loading, and not covered (a loading overlay, a modal dialog over the page). A
+# click event instead of Playwright's pointer simulation costs the browser a third of the CPU;
+# this makes the same checks Playwright's click would, and one more (aria-busy).
+_PRESS_JS = """
+(el, press) => {
+  if (!el.isConnected) return 'gone';
+  if (el.closest('[aria-busy=true]')) return 'busy';
+  if (el.disabled === true || el.matches(':disabled') || el.closest('[aria-disabled=true]'))
+    return 'disabled';
+  let box = el.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0) return 'hidden';
+  const view = el.ownerDocument.defaultView;
+  if (box.top < 0 || box.left < 0 || box.bottom > view.innerHeight || box.right > view.innerWidth) {
+    el.scrollIntoView({block: 'center', inline: 'center'});
+    box = el.getBoundingClientRect();
+  }
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), view.innerWidth - 1);
+  const y = Math.min(Math.max(box.top + box.height / 2, 0), view.innerHeight - 1);
+  const hit = el.ownerDocument.elementFromPoint(x, y);
+  if (hit && hit !== el && !el.contains(hit) && !(hit.control && hit.control === el)) {
+    const label = (hit.getAttribute('role') || hit.tagName.toLowerCase()) + ' "' +
+      ((hit.getAttribute('aria-label') || hit.innerText || '').trim().slice(0, 40)) + '"';
+    return 'covered by ' + label;
+  }
+  if (press) el.click();
+  return '';
 }
 """
 
 
-async def cells_of(rows: Locator) -> list[list[str]]:
-    """Each of ``rows``'s cell texts, as shown, in one look.
-
-    It asks for the rows' rendered text, as a person reads them (cells are tab-separated in
-    it), and runs where every locator query runs: a page script of our own (like
-    :data:`READ_TABLE_JS`) costs the browser about 15 ms more the first time on each page.
-    """
-    texts = await rows.all_inner_texts()
-    return [[" ".join(cell.split()) for cell in text.split("\t")] for text in texts]
-
-
-async def read_rows(table: Locator) -> tuple[list[str], list[list[str]]]:
-    """A table's header texts and each body row's cell texts (see :func:`cells_of`)."""
-    rows = await cells_of(table.get_by_role("row"))
-    if not rows:
-        return [], []
-    return rows[0], rows[1:]
-
-
-def column(heads: list[str], name: str, where: str) -> int:
-    """The index of the column headed ``name``; a portal without it is broken for us."""
-    for index, head in enumerate(heads):
-        if head.strip().lower() == name.lower():
-            return index
-    raise PortalUnavailable(f"{where} has no column {name!r} (columns: {', '.join(heads)})")
-
-
-def content_frame(page: Page) -> FrameLocator:
-    """The frame in which TOMS shows the current tab, found again at each use."""
-    return page.frame_locator(CONTENT_FRAME)
-
-
-def current_frame(page: Page) -> Frame | FrameLocator:
-    """The content frame as it is now: cheaper to ask than :func:`content_frame`.
-
-    Each question asked through a frame locator first finds the iframe in the top page; the
-    frame itself skips that (measured: 5 ms of browser CPU a question instead of 8, 9 ms a
-    click instead of 14). It stays the same while the frame goes from page to page, and ends
-    when the whole window loads another page (a top tab, the logon page): page objects made
-    from it serve until then. Before the frame is there, this is the locator.
-    """
-    frame = page.frame(name=FRAME_NAME)
-    if frame is None or frame.is_detached():
-        return content_frame(page)
-    return frame
-
-
 @asynccontextmanager
-async def leaving(page: Page, *, timeout_ms: float) -> AsyncIterator[None]:
-    """Around a click that loads another page in the content frame: wait until it has left.
-
-    Afterwards nothing of the old page can be mistaken for the new one (a results page also
-    has the search heading), without asking the browser about the old page at all. A frame
-    that goes away (the whole window moved, e.g. to the logon page) is left to :func:`arrive`.
-    """
-    frame = page.frame(name=FRAME_NAME)
-    if frame is None:
-        yield
-        return
-    try:
-        async with frame.expect_navigation(wait_until="commit", timeout=timeout_ms):
-            yield
-    except PlaywrightTimeout:
-        raise PortalUnavailable(
-            f"the portal did not answer within {timeout_ms / 1000:.0f} s"
-        ) from None
-    except PlaywrightError as err:
-        # The frame went away with its window (the logon page?), or the portal did not answer
-        # (Chromium's error page): arrive() tells which and says so.
-        log.debug("Leaving the page did not go as planned: %s", err)
-
-
-async def activate(control: Locator, *, timeout_ms: float, what: str) -> None:
-    """Click a link, button or tab found by its role and name, as the page sees a click.
-
-    A role locator matches only what a person can see (hidden elements are left out), so
-    this waits until the control is there and shown. What it skips is the pointer
-    simulation of :meth:`Locator.click` (scrolling, two animation frames, a hit test, three
-    mouse events), which costs the browser three times the CPU of the click itself: measured
-    on two cores, 31 ms against 9 to 14 ms a click, nine clicks a student. Buttons that may
-    be greyed out are located with ``disabled=False``, so a greyed-out one is never pressed.
-    ``what`` names the control for the message when it never shows (see :func:`acting`).
-    """
-    async with acting(control.page, timeout_ms=timeout_ms, what=what):
-        await control.dispatch_event("click", timeout=timeout_ms)
-
-
-@asynccontextmanager
-async def acting(
-    page: Page, *, timeout_ms: float, what: str | None = None
-) -> AsyncIterator[None]:
-    """Around an action on a page: if the page went away meanwhile, say where the window went.
+async def acting(page: Page, *, timeout_ms: float, what: str) -> AsyncIterator[None]:
+    """Around an action on a page: when it fails, say why as a person would.
 
     The portal can send the whole window to its logon page (the session ended) or show an
     error page while a step is under way; the action then fails on a page that is gone, or
-    waits in vain for its control. A person would look at the window: so does this, and raises
-    :class:`SessionExpired` or :class:`PortalUnavailable` instead of the browser's own message.
-    A control that never showed on the expected page is named by ``what`` ("the bottom
-    SAVE"); without ``what``, that timeout and other failures pass as they are.
+    waits in vain for its control. This looks at the window and raises
+    :class:`SessionExpired` or :class:`PortalUnavailable`; a control that never showed on a
+    page that had stopped loading is :class:`PageNotRecognized`, naming ``what`` was looked
+    for and what the page shows instead.
     """
     try:
         yield
@@ -165,65 +251,126 @@ async def acting(
         found = await _where_it_went(page, min(timeout_ms, SLICE_MS))
         if found is not None:
             raise found from err
-        if what is None:
-            raise
-        raise PortalUnavailable(
-            f"the portal did not show {what} within {timeout_ms / 1000:g} s"
-        ) from None
+        raise await _not_found(page, what, timeout_ms, where="") from None
     except PlaywrightError as err:
         found = await _where_it_went(page, timeout_ms)
         if found is None:
-            raise
+            raise PortalUnavailable(
+                f"{_first_line(err)} (while using {what})"
+            ) from None
         raise found from err
 
 
-async def _where_it_went(page: Page, timeout_ms: float) -> SystemFailure | None:
-    try:
-        # The frame goes when the window's next page arrives: wait until it is parsed.
-        await page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-        side, top = _elsewhere(page, current_frame(page), logged_on=True)
-        key = await _which(top) or await _which(side)
-    except PlaywrightError:
-        return None  # the window is gone too: the original failure says more
-    if key in EXPIRED_KEYS:
-        return SessionExpired("the portal asked to log on again in the middle of a step")
-    if key in ERROR_KEYS:
-        return PortalUnavailable("the portal showed an error page in the middle of a step")
-    return None
+async def _not_found(page: Page, what: str, timeout_ms: float, *, where: str) -> SystemFailure:
+    """A slow portal, or a page that is not the one expected: which, and what it shows."""
+    on = f" on {where}" if where else ""
+    if watch(page).quiet_s < 1.0:
+        return PortalUnavailable(
+            f"the portal was still loading after {timeout_ms / 1000:g} s; it did not show "
+            f"{what}{on}"
+        )
+    shown = await describe(page)
+    return PageNotRecognized(
+        f"the portal did not show {what}{on}; the page shows: {shown}",
+        signature=f"{what}|{where}",
+    )
+
+
+async def press(control: Locator, *, what: str, timeout_ms: float) -> None:
+    """Press a button, link or tab found by role and name, once a person could press it."""
+    watch(control.page).last_action = watch(control.page).events
+    async with acting(control.page, timeout_ms=timeout_ms, what=what):
+        why = str(await control.evaluate(_PRESS_JS, True, timeout=timeout_ms))
+        if not why:
+            return
+        # Not yet pressable: wait until it is (the overlay goes, the region stops loading).
+        log.debug("%s is %s; waiting", what, why)
+        handle = await control.element_handle(timeout=timeout_ms)
+        try:
+            frame = await handle.owner_frame()
+            if frame is None:
+                raise PortalUnavailable(f"{what} went away before it could be pressed")
+            await frame.wait_for_function(
+                f"el => ({_PRESS_JS})(el, false) === ''", arg=handle, timeout=timeout_ms,
+                polling="raf",
+            )
+            why = str(await handle.evaluate(_PRESS_JS, True))
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await handle.dispose()
+        if why:
+            raise PortalUnavailable(f"{what} could not be pressed: it is {why}")
+
+
+click = press
+
+
+async def fill(field_: Locator, value: str, *, what: str, timeout_ms: float) -> None:
+    """Type ``value`` into a field (Playwright's fill waits until it is shown and editable)."""
+    async with acting(field_.page, timeout_ms=timeout_ms, what=what):
+        await field_.fill(value, timeout=timeout_ms)
+
+
+# --- Arriving on a page -----------------------------------------------------------------------
+
+Factory = Callable[[Frame], Locator]
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One page (or answer) that may come next: how to find it, and what to call it."""
+
+    what: str
+    find: Factory
+
+    @classmethod
+    def of(cls, spec: Spec) -> Expect:
+        """What a :class:`Spec` finds."""
+        return cls(spec.described, lambda scope: locate(scope, spec))
 
 
 # The pages that come instead of the expected one: the session ended, or an error page.
 EXPIRED_KEYS = ("__expired", "__logon")
 ERROR_KEYS = ("__error", "__frame_error")
 
+_LOGON_BUTTON = Spec.button("the logon button", "logon.button")
+_LOGON_PASSWORD = Spec.labelled("the password field", "logon.password")
+
+
+def _errors(scope: Frame) -> Locator:
+    pattern = words.pattern("page.error")
+    return (
+        scope.get_by_role("heading", name=pattern)
+        .or_(scope.get_by_role("alert").filter(has_text=pattern))
+        .or_(scope.get_by_role("status").filter(has_text=pattern))
+    )
+
 
 def _elsewhere(
-    page: Page, frame: Frame | FrameLocator, *, logged_on: bool
+    page: Page, frame: Frame, *, logged_on: bool
 ) -> tuple[dict[str, Locator], dict[str, Locator]]:
-    """What the content frame and the window show when the portal went elsewhere.
+    """What the content and the window show when the portal went elsewhere.
 
-    With ``logged_on`` the logon page and the "session has expired" message count too.
+    With ``logged_on`` the logon page and a "session has expired" message count too.
     """
-    side = {"__frame_error": frame.get_by_role("heading", name=ERROR_TEXT)}
-    top = {"__error": page.get_by_role("heading", name=ERROR_TEXT)}
+    side: dict[str, Locator] = {}
+    if frame != page.main_frame:
+        side["__frame_error"] = _errors(frame)
+    top = {"__error": _errors(page.main_frame)}
     if logged_on:
-        side["__expired"] = frame.get_by_text(EXPIRED_TEXT)
-        top["__logon"] = page.get_by_role("button", name=LOGON_BUTTON)
+        if frame != page.main_frame:
+            side["__expired"] = frame.get_by_text(words.pattern("page.expired"))
+        top["__logon"] = locate(page.main_frame, _LOGON_PASSWORD).or_(
+            locate(page.main_frame, _LOGON_BUTTON)
+        )
     return side, top
 
 
-def _any_of(locators: Mapping[str, Locator]) -> Locator:
-    combined: Locator | None = None
-    for locator in locators.values():
-        combined = locator if combined is None else combined.or_(locator)
-    assert combined is not None
+def _any_of(locators: Sequence[Locator]) -> Locator:
+    combined = locators[0]
+    for locator in locators[1:]:
+        combined = combined.or_(locator)
     return combined.first
-
-
-# How long the expected page may take before the error and logon pages are looked for too.
-# Looking only for the expected page costs the browser one query per step; a portal error
-# page is rare, and is seen within this slice all the same.
-SLICE_MS = 1000
 
 
 async def _which(candidates: Mapping[str, Locator]) -> str | None:
@@ -234,122 +381,371 @@ async def _which(candidates: Mapping[str, Locator]) -> str | None:
     return None
 
 
-async def _wait_keyed(
-    expected: Mapping[str, Locator], others: Sequence[Mapping[str, Locator]], timeout_ms: float
-) -> str:
-    """Wait for one of ``expected``; in every slice that passes without it, look at ``others``.
+async def _where_it_went(page: Page, timeout_ms: float) -> SystemFailure | None:
+    try:
+        # The frame goes when the window's next page arrives: wait until it is parsed.
+        await page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+        side, top = _elsewhere(page, content_frame(page), logged_on=True)
+        key = await _which(top) or await _which(side)
+    except PlaywrightError:
+        return None  # the window is gone too: the original failure says more
+    if key in EXPIRED_KEYS:
+        return SessionExpired("the portal asked to log on again in the middle of a step")
+    if key in ERROR_KEYS:
+        return PortalUnavailable("the portal showed an error page in the middle of a step")
+    return None
 
-    ``expected`` all live in one frame (a single combined wait); each mapping of ``others``
-    lives in one frame too (the content frame, the top page). When only one page is expected,
-    the usual case costs the browser a single query.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_ms / 1000
-    combined = _any_of(expected)
-    while True:
-        left = (deadline - loop.time()) * 1000
-        if left <= 0:
-            raise TimeoutError("nothing appeared")
-        slice_ms = max(1.0, min(SLICE_MS, left))
-        try:
-            await combined.wait_for(state="visible", timeout=slice_ms)
-        except PlaywrightError as err:
-            gone = not isinstance(err, PlaywrightTimeout)  # the frame went with its window
-            for side in others:
-                try:
-                    if side and await _any_of(side).is_visible():
-                        key = await _which(side)
-                        if key is not None:
-                            return key
-                except PlaywrightError:
-                    continue  # a side in the frame that went away
-            if gone:
-                if not others or not others[-1]:
-                    raise
-                # Watch the window instead until it shows where it went, or time runs out.
-                with contextlib.suppress(PlaywrightTimeout):
-                    await _any_of(others[-1]).wait_for(state="visible", timeout=slice_ms)
-            continue
-        if len(expected) == 1:
-            return next(iter(expected))
-        key = await _which(expected)
-        if key is not None:
-            return key
+
+def _scope(page: Page, in_frame: bool) -> Frame:
+    return content_frame(page) if in_frame else page.main_frame
 
 
 async def arrive(
     page: Page,
-    expected: Mapping[str, Locator],
+    expected: Mapping[str, Expect],
     *,
     timeout_ms: float,
     where: str,
     reload_on_error: int = 3,
+    redo: Callable[[], Awaitable[None]] | None = None,
     logged_on: bool = True,
     in_frame: bool = True,
+    settled_key: str | None = None,
+    settle_s: float = 0.0,
+    since: int | None = None,
 ) -> str:
-    """Wait for one of the ``expected`` locators; raise on an error page or the logon page.
+    """Wait for one of ``expected``; raise on an error page, the logon page, or another page.
 
-    ``expected`` are all in the content frame (``in_frame``) or all on the page itself.
-    ``where`` names the page for messages, e.g. "the search results". An error page that
-    answered a page request is reloaded up to ``reload_on_error`` times, as a person presses
-    Reload; pass 0 after a form that changes something, whose outcome must be re-read instead.
+    ``expected`` are all in the content (``in_frame``) or all in the window itself; the
+    content is looked for again in every slice, since a portal may put it in a frame only a
+    moment later. ``where`` names the page for messages, e.g. "the search results".
+
+    An error page is dealt with as a person would. When the error came as a document (the
+    frame loaded it), it is reloaded, up to ``reload_on_error`` times; pass 0 after a form
+    that changes something, whose outcome must be re-read instead. When it came inside a
+    view the portal fills by script (no document of its own, so a reload cannot bring the
+    view back), the step is done again with ``redo`` (search again, open the tab again).
+
     With ``logged_on`` (the default) the logon page means the session ended; the logon steps
     pass False and expect it among ``expected`` instead.
+
+    With ``settled_key``, a page that has answered the action (something happened since the
+    :attr:`Watch.events` count ``since``) and then stayed quiet for ``settle_s`` without any of
+    ``expected`` returns ``settled_key``: the portal said nothing, and that is its answer.
     """
-    side, top = _elsewhere(page, current_frame(page), logged_on=logged_on)
-    if in_frame:
-        wanted, others = dict(expected), [side, top]
-    else:
-        # One frame for all: a single wait covers the error and logon pages as well.
-        wanted, others = {**expected, **top}, []
-    reloads = 0
+    seen = watch(page)
+    since = seen.last_action if since is None else since
+    settled = (settled_key, settle_s, since) if settled_key else None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    retries = 0
     while True:
-        try:
-            key = await _wait_keyed(wanted, others, timeout_ms)
-        except (TimeoutError, PlaywrightTimeout):
-            raise PortalUnavailable(
-                f"{where} did not appear within {timeout_ms / 1000:.0f} s"
-            ) from None
+        key = await _wait_keyed(page, expected, in_frame=in_frame, logged_on=logged_on,
+                                deadline=deadline, settled=settled, since=since)
+        if key is None:
+            what = " or ".join(e.what for e in expected.values())
+            raise await _not_found(page, what, timeout_ms, where=where)
         if key in EXPIRED_KEYS:
             raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
         if key not in ERROR_KEYS:
-            await _parsed(page, in_frame=in_frame, timeout_ms=timeout_ms)
             return key
-        if reloads >= reload_on_error:
+        scope = _scope(page, in_frame) if key == "__frame_error" else page.main_frame
+        # An error that came as the document itself is asked for again; one that came inside
+        # a view of a page still there is not a document a reload could bring back.
+        in_view = redo is not None and not seen.document_failed(scope)
+        limit = max(reload_on_error, 1) if in_view else reload_on_error
+        if retries >= limit:
             raise PortalUnavailable(f"the portal showed an error page instead of {where}")
-        reloads += 1
-        await asyncio.sleep(0.2 * reloads)  # back off before asking again
-        await _reload(page, in_frame=key == "__frame_error", timeout_ms=timeout_ms)
+        retries += 1
+        await asyncio.sleep(0.2 * retries)  # back off before asking again
+        since = seen.events
+        if in_view and redo is not None:
+            log.debug("An error inside the view instead of %s: doing the step again", where)
+            await redo()
+        else:
+            await _reload(page, in_frame=key == "__frame_error", timeout_ms=timeout_ms)
+        deadline = loop.time() + timeout_ms / 1000
 
 
-async def _parsed(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
+async def _wait_keyed(
+    page: Page,
+    expected: Mapping[str, Expect],
+    *,
+    in_frame: bool,
+    logged_on: bool,
+    deadline: float,
+    settled: tuple[str, float, int] | None = None,
+    since: int = 0,
+) -> str | None:
+    """Wait for one of ``expected``; in every slice that passes without it, look around.
+
+    The usual case costs the browser a single query. Returns None when the time is up, or
+    when the page has stopped loading long enough to be sure it is another page.
+    """
+    loop = asyncio.get_running_loop()
+    seen = watch(page)
+    while True:
+        left = (deadline - loop.time()) * 1000
+        if left <= 0:
+            return None
+        scope = _scope(page, in_frame)
+        wanted = {k: e.find(scope) for k, e in expected.items()}
+        side, top = _elsewhere(page, scope, logged_on=logged_on)
+        if not in_frame:
+            wanted.update(top)  # one frame for all: a single wait covers the other pages too
+        try:
+            await _any_of(list(wanted.values())).wait_for(
+                state="visible", timeout=max(1.0, min(SLICE_MS, left))
+            )
+        except PlaywrightError as err:
+            gone = not isinstance(err, PlaywrightTimeout)  # the frame went with its window
+            for others in ((side, top) if in_frame else ()):
+                with contextlib.suppress(PlaywrightError):
+                    found = await _which(others)
+                    if found is not None:
+                        return found
+            if seen.error_since(since) and not await _loading(page):
+                # The portal answered with a server error, whatever its page says.
+                return "__frame_error" if in_frame else "__error"
+            if gone:
+                # Watch the window until it shows where it went, or time runs out.
+                with contextlib.suppress(PlaywrightError):
+                    await page.main_frame.wait_for_load_state(
+                        "domcontentloaded", timeout=max(1.0, min(SLICE_MS, left))
+                    )
+            elif settled is not None and seen.events > settled[2] \
+                    and seen.quiet_s >= settled[1] and not await _busy(page):
+                return settled[0]
+            elif seen.quiet_s * 1000 >= SETTLED_MS:
+                return None
+            continue
+        key = next(iter(wanted)) if len(wanted) == 1 else await _which(wanted)
+        if key is None:
+            continue
+        await _parsed(page, scope)
+        return key
+
+
+async def _loading(page: Page) -> bool:
+    """Whether the window is still busy: a request in flight, or a region loading."""
+    return watch(page).quiet_s < 0.2 or await _busy(page)
+
+
+async def _parsed(page: Page, scope: Frame) -> None:
     """Wait until the page that showed up is parsed whole, its scripts run.
 
     What a person sees first can come before the rest of the page and before the scripts that
-    make its buttons work. The browser already knows (no question to the page): this costs
-    next to nothing.
+    make its buttons work. The browser already knows (no question to the page).
     """
-    target = page.frame(name=FRAME_NAME) if in_frame else page.main_frame
-    if target is None or target.is_detached():
+    if scope.is_detached():
         return
     try:
-        await target.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-    except PlaywrightTimeout:
+        await scope.wait_for_load_state("domcontentloaded")
+    except PlaywrightError:
         raise PortalUnavailable("the page did not finish loading") from None
 
 
 async def _reload(page: Page, *, in_frame: bool, timeout_ms: float) -> None:
     """Ask again for the page that answered with an error (only ever a page request)."""
     try:
-        target = page.frame(name=FRAME_NAME) if in_frame else None
-        if target is not None and target.url.startswith("chrome-error:"):
+        target = content_frame(page) if in_frame else page.main_frame
+        if target.url.startswith("chrome-error:"):
             # The frame never reached the portal; its address is gone. Start over instead.
             raise PortalUnavailable("the portal did not answer")
         # The session may have ended meanwhile: the window then leaves for the logon page.
-        async with acting(page, timeout_ms=timeout_ms):
-            if target is not None:
+        async with acting(page, timeout_ms=timeout_ms, what="the page reloaded"):
+            if target != page.main_frame:
                 await target.goto(target.url, timeout=timeout_ms)
             else:
                 await page.reload(timeout=timeout_ms)
     except PlaywrightTimeout:
         raise PortalUnavailable("the portal did not answer a reload") from None
+
+
+# --- Content that is being replaced ------------------------------------------------------------
+
+@asynccontextmanager
+async def replaced(
+    stale: Locator, *, timeout_ms: float, settle_s: float = 0.0
+) -> AsyncIterator[ReplacedView]:
+    """Around an action that replaces what ``stale`` finds: wait until the old one is gone.
+
+    What is shown before the action (the results of the last search, the table with staged
+    codes) must never be read as its answer. Before the action this takes hold of what
+    ``stale`` shows; after it, it waits until each is gone: its document left, or the portal's
+    script put something new in its place. With ``settle_s``, it stops waiting once the page
+    has been quiet (no request, nothing busy) that long with the old content still there, and
+    says so (:attr:`ReplacedView.unchanged`), instead of waiting the whole timeout.
+    """
+    page = stale.page
+    seen = watch(page)
+    handles: list[ElementHandle] = []
+    with contextlib.suppress(PlaywrightError):
+        handles = await stale.element_handles()
+    view = ReplacedView()
+    try:
+        yield view
+        if not handles:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_ms / 1000
+        started = seen.events
+        for handle in handles:
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    view.unchanged = True
+                    return
+                try:
+                    await handle.wait_for_element_state(
+                        "hidden", timeout=max(1.0, min(SLICE_MS, left * 1000))
+                    )
+                    break
+                except PlaywrightTimeout:
+                    quiet = seen.events > started and seen.quiet_s >= settle_s
+                    if settle_s and quiet and not await _busy(page):
+                        view.unchanged = True
+                        return
+                except PlaywrightError:
+                    break  # its document is gone: replaced
+    finally:
+        for handle in handles:
+            with contextlib.suppress(PlaywrightError):
+                await handle.dispose()
+
+
+@dataclass
+class ReplacedView:
+    """What :func:`replaced` found: whether the old content was still there at the end."""
+
+    unchanged: bool = False
+
+
+async def _busy(page: Page) -> bool:
+    try:
+        return await content_frame(page).locator(BUSY).count() > 0
+    except PlaywrightError:
+        return False
+
+
+# --- Tables and grids -------------------------------------------------------------------------
+
+# A table or an ARIA grid read as a person reads it: its header cells, then each row's cells and
+# the buttons in it (with whether they can be pressed). Rows not shown are left out, and a
+# table inside a region still loading says so, to be read again when it is done.
+_READ_TABLE_JS = """
+table => {
+  const text = el => (el.innerText ?? el.textContent ?? '').replace(/\\s+/g, ' ').trim();
+  const shown = el => el.getClientRects().length > 0;
+  const tables = 'table, [role=table], [role=grid], [role=treegrid]';
+  const rows = Array.from(table.querySelectorAll('tr, [role=row]'))
+    .filter(r => r.closest(tables) === table && shown(r));
+  const cellSel = 'th, td, [role=cell], [role=gridcell], [role=columnheader], [role=rowheader]';
+  // What Playwright's roles "link" and "button" find, in document order.
+  const controlSel = 'a[href], area[href], [role=link], button, [role=button], ' +
+    'input[type=button], input[type=submit], input[type=reset], input[type=image]';
+  const isHead = c => c.getAttribute('role') === 'columnheader' ||
+    (c.tagName === 'TH' && c.getAttribute('scope') !== 'row' && !c.getAttribute('role'));
+  const out = rows.map(r => {
+    const cells = Array.from(r.querySelectorAll(cellSel))
+      .filter(c => c.closest('tr, [role=row]') === r);
+    const controls = Array.from(r.querySelectorAll(controlSel)).filter(shown).map(b => ({
+      cell: cells.findIndex(c => c.contains(b)),
+      name: (b.getAttribute('aria-label') || text(b) || b.value || b.title || '').trim(),
+      enabled: !(b.disabled === true || b.closest('[aria-disabled=true]')),
+    }));
+    return {cells: cells.map(text), head: cells.length > 0 && cells.every(isHead), controls};
+  });
+  const busy = !!(table.closest('[aria-busy=true]') || table.querySelector('[aria-busy=true]'));
+  return {rows: out, busy};
+}
+"""
+
+
+@dataclass(frozen=True)
+class Control:
+    """A link or button in a row: the cell it is in, its name, whether it can be pressed."""
+
+    cell: int
+    name: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One body row: its cell texts, and its links and buttons in document order."""
+
+    cells: tuple[str, ...]
+    controls: tuple[Control, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table or grid as shown: its column headers and its body rows."""
+
+    heads: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    def column(self, key: str, where: str) -> int:
+        """The index of the column headed by ``key``'s words (see :func:`column`)."""
+        return column(self.heads, key, where)
+
+
+async def read_table(table: Locator, *, what: str, timeout_ms: float) -> Table:
+    """Read ``table`` (one table or grid) in one look, once it is no longer loading."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    async with acting(table.page, timeout_ms=timeout_ms, what=what):
+        while True:
+            data: dict[str, Any] = await table.evaluate(_READ_TABLE_JS, timeout=timeout_ms)
+            if not data["busy"]:
+                break
+            if loop.time() > deadline:
+                raise PortalUnavailable(f"{what} was still loading after "
+                                        f"{timeout_ms / 1000:g} s")
+            await _not_busy(table, max(1.0, (deadline - loop.time()) * 1000))
+    heads: tuple[str, ...] = ()
+    rows: list[Row] = []
+    for row in data["rows"]:
+        cells = tuple(str(c) for c in row["cells"])
+        if row["head"] and not heads:
+            heads = cells
+            continue
+        if not cells:
+            continue
+        controls = tuple(
+            Control(int(c["cell"]), str(c["name"]), bool(c["enabled"])) for c in row["controls"]
+        )
+        rows.append(Row(cells, controls))
+    return Table(heads, tuple(rows))
+
+
+_NOT_BUSY_JS = """
+t => !(t.closest('[aria-busy=true]') || t.querySelector('[aria-busy=true]'))
+"""
+
+
+async def _not_busy(table: Locator, timeout_ms: float) -> None:
+    """Wait until ``table`` is no longer in (or holding) a region that is loading."""
+    with contextlib.suppress(PlaywrightError):
+        handle = await table.element_handle(timeout=timeout_ms)
+        try:
+            frame = await handle.owner_frame()
+            if frame is not None:
+                await frame.wait_for_function(
+                    _NOT_BUSY_JS, arg=handle, timeout=timeout_ms, polling="raf"
+                )
+        finally:
+            await handle.dispose()
+
+
+def column(heads: Sequence[str], key: str, where: str) -> int:
+    """The index of the column headed by ``key``'s words; a portal without it is unknown."""
+    for index, head in enumerate(heads):
+        if words.matches(key, head):
+            return index
+    wanted = " / ".join(f'"{w}"' for w in words.texts(key)[:3])
+    raise PageNotRecognized(
+        f"{where} has no column {wanted} (its columns: {', '.join(heads) or 'none'})",
+        signature=f"column {key}|{where}",
+    )

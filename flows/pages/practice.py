@@ -1,24 +1,38 @@
 """The practice and training test session pages (the second quick guide).
 
-Practice and Training Tests, the Test Administrator Training Site (its home, Select Tests, the
-session page and its Approvals tab), as a test administrator sees them.
+Practice and Training Tests, the Test Administrator Training Site (its home, the choice of
+tests, the session page and its Approvals tab), as a test administrator sees them. The guide
+names the buttons of steps 3 and 5, the Practice Session ID and the Approvals tab; everything
+else (the button that confirms the tests, the list of students waiting, approve and deny, the
+deny dialog, stopping) is found by several wordings and by what a person uses next: the row of
+the student, the dialog's one button that is not a way out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Frame, Locator, Page
 
-from flows.pages.base import READ_TABLE_JS, arrive, column
-from rpa.errors import InputError, PortalUnavailable
+from flows import words
+from flows.pages import screens
+from flows.pages.base import Expect, arrive, describe, press, read_table, replaced, watch
+from flows.pages.spec import cell_with, locate
+from rpa.errors import InputError, PageNotRecognized, PortalUnavailable
 
 __all__ = ["Approvals", "PracticeTestsPage", "SelectTests", "SessionPage", "TaHome", "Waiting"]
 
-PRACTICE_TILE = "Practice and Training Tests"
-START_SESSION_LINK = "Start a Practice or Training Test Session"
-GUEST = "Guest"
+# A decision or a refresh is answered once the list is replaced, or the portal has been quiet
+# this long with it as it was (a portal that takes the student out of the list by script).
+LIST_SETTLE_S = 1.5
+SSID = re.compile(r"^\d{10}$")
+_CHECKBOX = re.compile(r'^\s*-\s+checkbox\s+"((?:[^"\\]|\\.)*)"')
+
+
+def _main(page: Page) -> Frame:
+    return page.main_frame
 
 
 class PracticeTestsPage:
@@ -27,20 +41,21 @@ class PracticeTestsPage:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.tile = page.get_by_role("link", name=PRACTICE_TILE, exact=True)
-        self.start_link = page.get_by_role("link", name=START_SESSION_LINK)
 
     async def open_from_home(self) -> None:
         """Select the tile on the portal home page."""
-        await self.tile.click(timeout=self.timeout_ms)
+        await press(locate(self.page, screens.PortalHome.practice).first,
+                    what=screens.PortalHome.practice.described, timeout_ms=self.timeout_ms)
         await arrive(
-            self.page, {"page": self.start_link}, timeout_ms=self.timeout_ms,
-            where="the Practice and Training Tests page", logged_on=False, in_frame=False,
+            self.page, {"page": Expect.of(screens.PracticeTests.start)},
+            timeout_ms=self.timeout_ms, where="the Practice and Training Tests page",
+            logged_on=False, in_frame=False,
         )
 
     async def start_session(self) -> None:
         """Select "Start a Practice or Training Test Session" (the logon may follow)."""
-        await self.start_link.click(timeout=self.timeout_ms)
+        await press(locate(self.page, screens.PracticeTests.start).first,
+                    what=screens.PracticeTests.start.described, timeout_ms=self.timeout_ms)
 
 
 class TaHome:
@@ -49,37 +64,45 @@ class TaHome:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.in_person = page.get_by_role("button", name="Start an In-Person Session")
-        self.remote = page.get_by_role("button", name="Start a Remote Session")
-        self.home_link = page.get_by_role("link", name="Training Site Home")
 
-    @property
-    def marker(self) -> Locator:
+    @staticmethod
+    def marker() -> Expect:
         """What shows a person they are on this page."""
-        return self.in_person
+        return Expect.of(screens.TaHome.in_person)
 
     async def start(self, *, remote: bool) -> SelectTests:
-        """Start an in-person or a remote session; the test selection follows."""
-        await (self.remote if remote else self.in_person).click(timeout=self.timeout_ms)
+        """Start an in-person or a remote session; the choice of tests follows."""
+        spec = screens.TaHome.remote if remote else screens.TaHome.in_person
+        await press(locate(self.page, spec).first, what=spec.described,
+                    timeout_ms=self.timeout_ms)
         select = SelectTests(self.page, timeout_ms=self.timeout_ms)
         await arrive(
-            self.page, {"select": select.heading}, timeout_ms=self.timeout_ms,
-            where="Select Tests", in_frame=False,
+            self.page, {"select": Expect("the tests to choose (checkboxes)",
+                                         lambda scope: scope.get_by_role("checkbox"))},
+            timeout_ms=self.timeout_ms, where="the choice of tests", in_frame=False,
+            reload_on_error=0,
         )
         return select
 
     async def open_session(self, session_id: str) -> SessionPage:
-        """Open one of "Your Active Sessions" by its ID."""
-        link = self.page.get_by_role("link", name=session_id, exact=True)
+        """Open one of the test administrator's active sessions by its ID."""
+        named = re.compile(re.escape(session_id), re.IGNORECASE)
+
+        def link(scope: Frame) -> Locator:
+            return scope.get_by_role("link", name=named).or_(
+                scope.get_by_role("button", name=named))
+
         key = await arrive(
-            self.page, {"link": link, "home": self.in_person}, timeout_ms=self.timeout_ms,
-            where="the training site home", in_frame=False,
+            self.page, {"link": Expect(f"the session {session_id}", link),
+                        "home": self.marker()},
+            timeout_ms=self.timeout_ms, where="the training site home", in_frame=False,
         )
-        if key != "link" and not await link.count():
+        found = link(_main(self.page))
+        if key != "link" and not await found.count():
             raise InputError(
                 f"There is no active practice session {session_id} for this test administrator"
             )
-        await link.click(timeout=self.timeout_ms)
+        await press(found.first, what=f"the session {session_id}", timeout_ms=self.timeout_ms)
         session = SessionPage(self.page, timeout_ms=self.timeout_ms)
         await session.wait()
         return session
@@ -91,19 +114,15 @@ class SelectTests:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.heading = page.get_by_role("heading", name="Select Tests")
-        self.checkboxes = page.get_by_role("checkbox")
-        self.submit = page.get_by_role("button", name="Start Session")
 
     async def available(self) -> list[str]:
-        """The names of every test offered."""
+        """The names of every test offered, as a screen reader reads them."""
+        snapshot = await self.page.locator("body").aria_snapshot(timeout=self.timeout_ms)
         names = []
-        for box in await self.checkboxes.all():
-            label = await box.evaluate(
-                "b => (b.labels && b.labels[0] ? b.labels[0].innerText : '').trim()"
-            )
-            if label:
-                names.append(str(label))
+        for line in snapshot.splitlines():
+            match = _CHECKBOX.match(line)
+            if match:
+                names.append(match.group(1).replace('\\"', '"'))
         return names
 
     async def choose(self, wanted: list[str]) -> SessionPage:
@@ -114,9 +133,10 @@ class SelectTests:
             await self.page.get_by_role("checkbox", name=name, exact=True).check(
                 timeout=self.timeout_ms
             )
-        await self.submit.click(timeout=self.timeout_ms)
+        await press(locate(self.page, screens.SelectTests.submit).first,
+                    what=screens.SelectTests.submit.described, timeout_ms=self.timeout_ms)
         session = SessionPage(self.page, timeout_ms=self.timeout_ms)
-        await session.wait()
+        await session.wait(after_form=True)
         return session
 
 
@@ -147,8 +167,33 @@ class Waiting:
 
     @property
     def guest(self) -> bool:
-        """Whether the student signed in as a guest."""
-        return self.ssid.strip().casefold() == GUEST.casefold()
+        """Whether the student signed in as a guest (with no SSID to show)."""
+        return not SSID.match(self.ssid.strip())
+
+
+def _dialog(scope: Frame) -> Locator:
+    return scope.get_by_role("dialog").or_(scope.get_by_role("alertdialog")).first
+
+
+async def _dialog_button(page: Page, confirm_key: str, *, what: str) -> Locator:
+    """The open dialog's button that goes ahead: named so, else its one button not a way out."""
+    dialog = _dialog(_main(page))
+    named = dialog.get_by_role("button", name=words.pattern(confirm_key))
+    if await named.count() == 1:
+        return named.first
+    names = await dialog.get_by_role("button").evaluate_all(
+        "bs => bs.map(b => (b.getAttribute('aria-label') || b.innerText || b.value || '')"
+        ".replace(/\\s+/g, ' ').trim())"
+    )
+    ahead = [i for i, name in enumerate(names) if not words.matches("practice.cancel", name)]
+    if len(ahead) == 1:
+        return dialog.get_by_role("button").nth(ahead[0])
+    shown = await describe(page)
+    raise PageNotRecognized(
+        f"the dialog for {what} has no button that goes ahead (buttons: "
+        f"{', '.join(names) or 'none'}); the page shows: {shown}",
+        signature=f"dialog|{what}",
+    )
 
 
 class SessionPage:
@@ -157,47 +202,87 @@ class SessionPage:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.heading = page.get_by_role("heading", name="Practice Session", exact=True)
-        self.session_id = page.get_by_label("Practice Session ID")
-        self.link = page.get_by_role("link", name="Session Link")
-        self.approvals_tab = page.get_by_role("tab", name=re.compile(r"^Approvals"))
-        self.stop_button = page.get_by_role("button", name="Stop Session", exact=True)
-        self.confirm_stop = page.get_by_role("button", name="Yes, Stop Session")
-        self.ended = page.get_by_text("This session has ended.")
 
-    async def wait(self) -> None:
-        """Wait for the session page."""
+    async def wait(self, *, after_form: bool = False) -> None:
+        """Wait for the session page (its Practice Session ID)."""
+        expected = {
+            "session": Expect.of(screens.PracticeSession.session_id),
+            "text": Expect.of(screens.PracticeSession.session_id_text),
+        }
         await arrive(
-            self.page, {"session": self.session_id}, timeout_ms=self.timeout_ms,
+            self.page, expected, timeout_ms=self.timeout_ms,
             where="the practice session page", in_frame=False,
+            reload_on_error=0 if after_form else 3,
         )
 
     async def read(self) -> tuple[str, str | None]:
         """The Practice Session ID and, for a remote session, the session link."""
-        session_id = (await self.session_id.inner_text()).strip()
-        link = await self.link.get_attribute("href") if await self.link.count() else None
-        if link and not link.startswith("http"):
-            link = re.sub(r"/+$", "", self.page.url.split("/ta-training", 1)[0]) + link
+        session_id = await self._session_id()
+        hrefs: list[str] = await self.page.get_by_role("link").evaluate_all(
+            "ls => ls.map(l => l.href)"
+        )
+        link = next((h for h in hrefs if session_id in h), None)
         return session_id, link
+
+    async def _session_id(self) -> str:
+        labelled = locate(self.page, screens.PracticeSession.session_id)
+        for text in await labelled.all_inner_texts():
+            token = _token(text)
+            if token:
+                return token
+        # "Practice Session ID: CA-ABC-123" in the text of the page itself.
+        body = await self.page.locator("body").inner_text()
+        pattern = words.pattern("practice.session_id")
+        for line in body.splitlines():
+            found = pattern.search(line)
+            if found:
+                token = _token(line[found.end():])
+                if token:
+                    return token
+        shown = await describe(self.page)
+        raise PageNotRecognized(
+            f"the session page shows no Practice Session ID; the page shows: {shown}",
+            signature="session id|the practice session page",
+        )
 
     async def open_approvals(self) -> Approvals:
         """The Approvals tab (step 8)."""
-        await self.approvals_tab.click(timeout=self.timeout_ms)
         approvals = Approvals(self.page, timeout_ms=self.timeout_ms)
-        await approvals.wait()
+        await approvals.open_tab()
         return approvals
 
+    async def ended(self) -> bool:
+        """Whether the page says the session has ended."""
+        return await locate(self.page, screens.PracticeSession.ended).count() > 0
+
     async def stop(self) -> None:
-        """Stop Session, and confirm."""
-        if await self.ended.count():
+        """Stop the session, and confirm."""
+        if await self.ended():
             return
-        await self.stop_button.click(timeout=self.timeout_ms)
-        async with self.page.expect_navigation(timeout=self.timeout_ms):
-            await self.confirm_stop.click(timeout=self.timeout_ms)
+        await press(locate(self.page, screens.PracticeSession.stop).first,
+                    what=screens.PracticeSession.stop.described, timeout_ms=self.timeout_ms)
         await arrive(
-            self.page, {"ended": self.ended}, timeout_ms=self.timeout_ms,
-            where="the end of the session", in_frame=False, reload_on_error=0,
+            self.page, {"dialog": Expect("the dialog to confirm", _dialog),
+                        "ended": Expect.of(screens.PracticeSession.ended)},
+            timeout_ms=self.timeout_ms, where="the confirmation of stopping", in_frame=False,
+            reload_on_error=0,
         )
+        if await _dialog(_main(self.page)).is_visible():
+            confirm = await _dialog_button(self.page, "practice.confirm_stop",
+                                           what="stopping the session")
+            await press(confirm, what="the confirmation of stopping",
+                        timeout_ms=self.timeout_ms)
+        await arrive(
+            self.page, {"ended": Expect.of(screens.PracticeSession.ended),
+                        "home": TaHome.marker()},
+            timeout_ms=self.timeout_ms, where="the end of the session", in_frame=False,
+            reload_on_error=0,
+        )
+
+
+def _token(text: str) -> str:
+    found = re.search(r"[A-Z0-9][A-Z0-9-]{3,}", text.strip(" :\t\n"))
+    return found.group(0) if found else ""
 
 
 class Approvals:
@@ -206,76 +291,126 @@ class Approvals:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.table = page.get_by_role("table", name="Students Awaiting Approval")
-        self.none_waiting = page.get_by_text("No students are waiting for approval.")
-        self.refresh_button = page.get_by_role("button", name="Refresh")
-        self.ended = page.get_by_text("This session has ended.")
-        self.deny_dialog = page.get_by_role("dialog", name="Deny Student")
 
-    async def wait(self) -> str:
+    def _list(self) -> Locator:
+        return locate(self.page, screens.Approvals.waiting).first
+
+    async def _press_tab(self) -> None:
+        await press(locate(self.page, screens.PracticeSession.approvals).first,
+                    what=screens.PracticeSession.approvals.described,
+                    timeout_ms=self.timeout_ms)
+
+    async def open_tab(self) -> str:
+        """Select the Approvals tab and wait for its list; return its state."""
+        since = watch(self.page).events
+        await self._press_tab()
+        return await self.wait(since=since, redo=self._press_tab)
+
+    async def wait(self, *, since: int | None = None,
+                   redo: Callable[[], Awaitable[None]] | None = None,
+                   after_form: bool = False) -> str:
         """Wait for the tab; return "waiting", "none" or "ended"."""
-        return await arrive(
-            self.page,
-            {"waiting": self.table, "none": self.none_waiting, "ended": self.ended},
-            timeout_ms=self.timeout_ms, where="the Approvals tab", in_frame=False,
+        expected = {
+            "waiting": Expect.of(screens.Approvals.waiting),
+            "none": Expect.of(screens.Approvals.none),
+            "ended": Expect.of(screens.PracticeSession.ended),
+        }
+        key = await arrive(
+            self.page, expected, timeout_ms=self.timeout_ms, where="the Approvals tab",
+            in_frame=False, redo=redo, reload_on_error=0 if after_form else 3,
+            settled_key="none", settle_s=LIST_SETTLE_S, since=since,
         )
+        return key
 
     async def refresh(self) -> str:
-        """Press Refresh and wait for the list."""
-        if await self.ended.count():
+        """Ask for the list again (Refresh, else the page reloaded, as a person does)."""
+        if await locate(self.page, screens.PracticeSession.ended).count():
             return "ended"
-        async with self.page.expect_navigation(timeout=self.timeout_ms):
-            await self.refresh_button.click(timeout=self.timeout_ms)
-        return await self.wait()
+        since = watch(self.page).events
+        button = locate(self.page, screens.Approvals.refresh)
+        async with replaced(self._list(), timeout_ms=self.timeout_ms, settle_s=LIST_SETTLE_S):
+            if await button.count():
+                await press(button.first, what=screens.Approvals.refresh.described,
+                            timeout_ms=self.timeout_ms)
+            else:
+                await self.page.reload(timeout=self.timeout_ms)
+        state = await self.wait(since=since)
+        if state == "none" and await locate(self.page, screens.PracticeSession.approvals).count():
+            # The reload may have shown the session's first tab: the Approvals tab again.
+            selected = await locate(self.page, screens.PracticeSession.approvals).first \
+                .get_attribute("aria-selected")
+            if selected == "false":
+                return await self.open_tab()
+        return state
 
     async def read(self) -> list[Waiting]:
         """The students waiting, in the order listed."""
-        if not await self.table.count():
+        table_locator = self._list()
+        if not await table_locator.count():
             return []
-        table = await self.table.evaluate(READ_TABLE_JS)
-        heads: list[str] = table["heads"]
-        where = "Students Awaiting Approval"
-        first = column(heads, "First Name", where)
-        ssid, test = column(heads, "SSID", where), column(heads, "Test", where)
-        return [
-            Waiting(row["cells"][first], row["cells"][ssid], row["cells"][test])
-            for row in table["body"]
-            if len(row["cells"]) >= len(heads)
-        ]
+        table = await read_table(table_locator, what="the students waiting",
+                                 timeout_ms=self.timeout_ms)
+        where = "the students waiting for approval"
+        ssid = table.column("practice.ssid", where)
+        first = table.column("practice.first_name", where)
+        test = _optional(table.heads, "practice.test")
+        out = []
+        for row in table.rows:
+            if len(row.cells) <= max(ssid, first):
+                continue  # a row that says the list is empty
+            out.append(Waiting(row.cells[first], row.cells[ssid],
+                               row.cells[test] if test is not None else ""))
+        return out
 
     def _row(self, student: Waiting) -> Locator:
-        cells = self.table.get_by_role("row")
+        rows = self._list().get_by_role("row")
+        main = _main(self.page)
         for text in (student.first_name, student.ssid, student.test):
-            cells = cells.filter(has=self.page.get_by_role("cell", name=text, exact=True))
-        return cells.first
+            if text:
+                rows = rows.filter(has=cell_with(main, text))
+        return rows.first
 
     async def approve(self, student: Waiting) -> None:
         """Approve one student."""
         row = self._row(student)
-        async with self.page.expect_navigation(timeout=self.timeout_ms):
-            await row.get_by_role("button", name="Approve").click(timeout=self.timeout_ms)
+        async with replaced(row, timeout_ms=self.timeout_ms, settle_s=LIST_SETTLE_S):
+            await press(locate(row, screens.Approvals.approve).first,
+                        what=f"{screens.Approvals.approve.what} {student.first_name}",
+                        timeout_ms=self.timeout_ms)
         await self._after_decision()
 
     async def deny(self, student: Waiting, reason: str) -> None:
         """Deny one student, giving the reason."""
         row = self._row(student)
-        await row.get_by_role("button", name="Deny").click(timeout=self.timeout_ms)
-        await self.deny_dialog.get_by_label("Reason (optional)").fill(reason)
-        async with self.page.expect_navigation(timeout=self.timeout_ms):
-            await self.deny_dialog.get_by_role("button", name="Deny", exact=True).click(
-                timeout=self.timeout_ms
-            )
+        await press(locate(row, screens.Approvals.deny).first,
+                    what=f"{screens.Approvals.deny.what} {student.first_name}",
+                    timeout_ms=self.timeout_ms)
+        await arrive(self.page, {"dialog": Expect("the deny dialog", _dialog)},
+                     timeout_ms=self.timeout_ms, where="the deny dialog", in_frame=False,
+                     reload_on_error=0)
+        dialog = _dialog(_main(self.page))
+        field = dialog.get_by_role("textbox", name=words.pattern("practice.reason"))
+        if not await field.count():
+            field = dialog.get_by_role("textbox")
+        if await field.count() == 1 and reason:
+            await field.first.fill(reason, timeout=self.timeout_ms)
+        confirm = await _dialog_button(self.page, "practice.deny", what="denying the student")
+        async with replaced(row, timeout_ms=self.timeout_ms, settle_s=LIST_SETTLE_S):
+            await press(confirm, what="the deny dialog's button", timeout_ms=self.timeout_ms)
         await self._after_decision()
 
     async def _after_decision(self) -> None:
         # The decision is a form: an error page here is not reloaded; the next refresh
         # shows whether it went through (the student is then no longer waiting).
         try:
-            await arrive(
-                self.page, {"waiting": self.table, "none": self.none_waiting,
-                            "ended": self.ended},
-                timeout_ms=self.timeout_ms, where="the Approvals tab", in_frame=False,
-                reload_on_error=0,
-            )
+            await self.wait(after_form=True)
         except PortalUnavailable:
             await self.refresh()
+
+
+def _optional(heads: tuple[str, ...], key: str) -> int | None:
+    for index, head in enumerate(heads):
+        if words.matches(key, head):
+            return index
+    return None
+

@@ -1,29 +1,45 @@
-"""Steps 5 to 13 of the guide: search, the student profile, and Test Assignments."""
+"""Steps 5 to 13 of the guide: search, the student profile, and Test Assignments.
+
+Every control is found by the guide's words and roles (:mod:`flows.pages.screens`); where the
+guide shows nothing (an empty search, the magnifying glass's name), by the control a person
+uses next: the row with the SSID, the link in its "Actions" column.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Frame, Locator, Page
 
+from flows import words
+from flows.pages import screens
 from flows.pages.base import (
+    Expect,
+    Table,
     acting,
-    activate,
     arrive,
-    cells_of,
-    column,
-    current_frame,
-    leaving,
-    read_rows,
+    fill,
+    press,
+    read_table,
+    replaced,
+    watch,
 )
-from rpa.errors import PortalUnavailable
+from flows.pages.spec import Spec, content_frame, locate, row_with
+from rpa.errors import PageNotRecognized, PortalUnavailable
 
-__all__ = ["Assignment", "SearchResult", "StudentProfile", "StudentSearch", "TestAssignments"]
+__all__ = [
+    "Assignment", "SaveOutcome", "SearchResult", "StudentProfile", "StudentSearch",
+    "TestAssignments",
+]
 
-SAVED_TEXT = re.compile(r"changes have been saved", re.IGNORECASE)
-ASSIGNMENTS_CAPTION = re.compile(r"^\s*Current Active Test Assignments for", re.IGNORECASE)
-
+# After the bottom SAVE, a page still showing the table as it was once the portal has been
+# quiet this long has not re-rendered it: the student is opened again to read what is stored.
+SAVE_SETTLE_S = 1.5
+# After SEARCH, a portal that shows nothing at all for an empty search is taken at its word once
+# it has been quiet this long (the search was answered, and there was nothing to show).
+SEARCH_SETTLE_S = 1.5
+CODE_TOKEN = re.compile(r"^\s*([A-Za-z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -46,97 +62,165 @@ class Assignment:
     can_set_code: bool
 
 
+def _frame(page: Page) -> Frame:
+    return content_frame(page)
+
+
 class StudentSearch:
     """Students > View & Edit Students (steps 5 and 6)."""
 
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self._locate()
-        self.students_tab = page.get_by_role("link", name="Students", exact=True)
+        self._shown: tuple[str, Table] | None = None
 
-    def _locate(self) -> None:
-        frame = current_frame(self.page)
-        self.frame = frame
-        self.heading = frame.get_by_role("heading", name="Search for Students")
-        self.ssid = frame.get_by_label("SSID", exact=True)
-        self.search_button = frame.get_by_role("button", name="SEARCH", exact=True)
-        self.results = frame.get_by_role("table", name="Search Results")
-        self.no_results = frame.get_by_text("No students found.")
-        self.alert = frame.get_by_role("alert")
-        self.breadcrumb = frame.get_by_role("link", name="View & Edit Students")
+    def _find(self, spec: Spec) -> Locator:
+        return locate(_frame(self.page), spec)
 
     async def open(self) -> StudentSearch:
-        """Show an empty search form, by the breadcrumb when there is one, else the tab."""
-        # From a results page the heading is already there: wait for that page to go, or
-        # what is typed next lands in the page being replaced.
-        if await self.breadcrumb.count():
-            async with leaving(self.page, timeout_ms=self.timeout_ms):
-                await activate(
-                    self.breadcrumb.first, timeout_ms=self.timeout_ms,
-                    what="the View & Edit Students link",
-                )
+        """Show the search form: Students > View & Edit Students where it is, else the tab."""
+        way_back = self._find(screens.Search.view_edit)
+        if await way_back.count():
+            await press(way_back.first, what=screens.Search.view_edit.described,
+                        timeout_ms=self.timeout_ms)
         else:
-            # The tab loads the whole window: the old frame and its heading go with it.
-            await self.students_tab.click(timeout=self.timeout_ms)
-            await self.page.wait_for_load_state("domcontentloaded", timeout=self.timeout_ms)
-            self._locate()
+            await press(locate(self.page, screens.Toms.students).first,
+                        what=screens.Toms.students.described, timeout_ms=self.timeout_ms)
         await arrive(
-            self.page, {"search": self.heading}, timeout_ms=self.timeout_ms,
+            self.page, {"search": Expect.of(screens.Search.ssid)}, timeout_ms=self.timeout_ms,
             where="the student search",
         )
         return self
 
-    async def search_ssid(self, ssid: str) -> list[SearchResult]:
-        """Search by SSID (step 5); return the rows found, an empty list when none."""
-        async with acting(self.page, timeout_ms=self.timeout_ms, what="the SSID field"):
-            await self.ssid.fill(ssid, timeout=self.timeout_ms)
-        await activate(self.search_button, timeout_ms=self.timeout_ms, what="the SEARCH button")
-        # One wait for any answer, then one read: the rows tell whether the student is there.
-        answer = self._row(ssid).or_(self.no_results).or_(self.alert)
-        await arrive(
-            self.page, {"answer": answer}, timeout_ms=self.timeout_ms,
-            where="the search results",
-        )
-        found = self._parse(*await read_rows(self.results))
-        if any(result.ssid == ssid for result in found):
-            return found
-        if await self.alert.first.is_visible():
-            message = (await self.alert.first.inner_text()).strip()
-            raise PortalUnavailable(f"the search was refused: {message}")
-        return []
+    def _answers(self, scope: Frame) -> Locator:
+        return locate(scope, screens.Search.results).or_(locate(scope, screens.Search.none))
 
-    def _row(self, ssid: str) -> Locator:
-        return self.results.get_by_role("row").filter(
-            has=self.frame.get_by_role("cell", name=ssid, exact=True)
+    async def _press_search(self) -> None:
+        await press(self._find(screens.Search.search), what=screens.Search.search.described,
+                    timeout_ms=self.timeout_ms)
+
+    async def search_ssid(self, ssid: str) -> list[SearchResult]:
+        """Search by SSID (step 5); return the rows found, an empty list when none.
+
+        An empty search is told however the portal says it: a message, a row that says so,
+        a table without the student, or nothing at all once the portal has answered.
+        """
+        timeout = self.timeout_ms
+        await fill(self._find(screens.Search.ssid), ssid, what=screens.Search.ssid.described,
+                   timeout_ms=timeout)
+        # What the last search showed is not this search's answer: wait until it is replaced.
+        since = watch(self.page).events
+        async with replaced(self._answers(_frame(self.page)), timeout_ms=timeout):
+            await self._press_search()
+
+        def found(scope: Frame) -> Locator:
+            return row_with(scope, locate(scope, screens.Search.results), ssid)
+
+        expected = {
+            "found": Expect(f"the row of SSID {ssid} in the search results", found),
+            "none": Expect.of(screens.Search.none),
+            "table": Expect.of(screens.Search.results),
+            "alert": Expect("a message", lambda scope: scope.get_by_role("alert")),
+        }
+        key = await arrive(
+            self.page, expected, timeout_ms=timeout, where="the search results",
+            redo=self._press_search, settled_key="nothing", settle_s=SEARCH_SETTLE_S,
+            since=since,
         )
+        if key in ("none", "nothing"):
+            return []
+        if key == "alert":
+            message = " ".join((await self._find_alert().inner_text()).split())
+            if words.matches("results.none", message):
+                return []
+            raise PortalUnavailable(f"the search was refused: {message}")
+        table = await read_table(
+            self._find(screens.Search.results).first, what="the search results",
+            timeout_ms=timeout,
+        )
+        self._shown = (ssid, table)
+        return self._parse(table)
+
+    def _find_alert(self) -> Locator:
+        return _frame(self.page).get_by_role("alert").first
 
     @staticmethod
-    def _parse(heads: list[str], body: list[list[str]]) -> list[SearchResult]:
-        if not heads:
-            return []
+    def _parse(table: Table) -> list[SearchResult]:
         where = "the search results"
-        name, ssid = column(heads, "Name", where), column(heads, "SSID", where)
-        school, grade = column(heads, "School", where), column(heads, "Grade", where)
+        ssid = table.column("results.ssid", where)
+        name = table.column("results.name", where)
+        school = _optional_column(table, "results.school")
+        grade = _optional_column(table, "results.grade")
         results = []
-        for cells in body:
-            if len(cells) < len(heads):
-                continue
-            results.append(SearchResult(cells[name], cells[ssid], cells[school], cells[grade]))
+        for row in table.rows:
+            cells = row.cells
+            if len(cells) <= max(ssid, name):
+                continue  # a row that says something instead ("0 records match")
+            results.append(SearchResult(
+                cells[name], cells[ssid],
+                cells[school] if school is not None and school < len(cells) else "",
+                cells[grade] if grade is not None and grade < len(cells) else "",
+            ))
         return results
 
     async def open_student(self, ssid: str) -> StudentProfile:
         """Click the magnifying glass next to the student (step 6)."""
-        link = self._row(ssid).get_by_role("link", name=re.compile(r"view", re.IGNORECASE))
-        await activate(
-            link.first, timeout_ms=self.timeout_ms, what="the student's magnifying glass"
-        )
+        frame = _frame(self.page)
+        results = locate(frame, screens.Search.results).first
+        row = row_with(frame, results, ssid).first
+        control = await self._magnifier(results, row, ssid)
+        await press(control, what=f"the magnifying glass of SSID {ssid}",
+                    timeout_ms=self.timeout_ms)
         profile = StudentProfile(self.page, timeout_ms=self.timeout_ms)
+
+        async def again() -> None:
+            await press(control, what=f"the magnifying glass of SSID {ssid}",
+                        timeout_ms=self.timeout_ms)
+
         await arrive(
-            self.page, {"profile": profile.assignments_tab}, timeout_ms=self.timeout_ms,
-            where="the student profile",
+            self.page, {"profile": Expect.of(screens.Profile.assignments)},
+            timeout_ms=self.timeout_ms, where="the student profile", redo=again,
         )
         return profile
+
+    async def _magnifier(self, results: Locator, row: Locator, ssid: str) -> Locator:
+        """The control a person clicks to open the student: the one in the Actions column.
+
+        Its name is not in the guide (an icon); the column is. Failing that, a control of the
+        row named like a magnifying glass, or the row's only one.
+        """
+        if self._shown is not None and self._shown[0] == ssid:
+            table = self._shown[1]
+        else:
+            table = await read_table(results, what="the search results",
+                                     timeout_ms=self.timeout_ms)
+        at = table.column("results.ssid", "the search results")
+        mine = [r for r in table.rows if len(r.cells) > at and r.cells[at] == ssid]
+        actions = _optional_column(table, "results.actions")
+        controls = mine[0].controls if mine else ()
+        chosen = [i for i, c in enumerate(controls) if actions is not None and c.cell == actions]
+        if not chosen:
+            chosen = [i for i, c in enumerate(controls) if words.matches("results.open", c.name)]
+        if not chosen and len(controls) == 1:
+            chosen = [0]
+        if not chosen:
+            raise PageNotRecognized(
+                f"the row of SSID {ssid} has no magnifying glass in an \"Actions\" column "
+                f"(columns: {', '.join(table.heads)})",
+                signature="magnifier|the search results",
+            )
+        return _controls(row).nth(chosen[0])
+
+
+def _controls(scope: Locator) -> Locator:
+    return scope.get_by_role("link").or_(scope.get_by_role("button"))
+
+
+def _optional_column(table: Table, key: str) -> int | None:
+    for index, head in enumerate(table.heads):
+        if words.matches(key, head):
+            return index
+    return None
 
 
 class StudentProfile:
@@ -145,16 +229,34 @@ class StudentProfile:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self.assignments_tab = current_frame(page).get_by_role("tab", name="Test Assignments")
+
+    async def _press_tab(self) -> None:
+        tab = locate(_frame(self.page), screens.Profile.assignments).first
+        await press(tab, what=screens.Profile.assignments.described, timeout_ms=self.timeout_ms)
 
     async def open_test_assignments(self) -> TestAssignments:
-        """Select the Test Assignments tab."""
-        await activate(
-            self.assignments_tab, timeout_ms=self.timeout_ms, what="the Test Assignments tab"
-        )
+        """Select the Test Assignments tab and wait for its table."""
+        await self._press_tab()
         assignments = TestAssignments(self.page, timeout_ms=self.timeout_ms)
-        await assignments.wait()
+        await arrive(
+            self.page, {"table": Expect.of(screens.Assignments.table)},
+            timeout_ms=self.timeout_ms, where="Test Assignments", redo=self._press_tab,
+        )
         return assignments
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What the page showed after the bottom SAVE.
+
+    ``rendered``: the portal showed the table again (a new page, or a view its script drew
+    anew), so what it shows now is what it stored. Otherwise the table is as it was before
+    the SAVE, staged codes and all, and tells nothing. ``message`` is what the portal said,
+    if anything (at most a hint).
+    """
+
+    rendered: bool
+    message: str = ""
 
 
 class TestAssignments:
@@ -165,53 +267,31 @@ class TestAssignments:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        frame = current_frame(page)
-        self.frame = frame
-        self.table = frame.get_by_role("table", name=ASSIGNMENTS_CAPTION)
-        self.dialog = frame.get_by_role("dialog", name="Select Condition Code")
-        self.dialog_code = self.dialog.get_by_label(re.compile(r"Select the condition code"))
-        self.dialog_save = self.dialog.get_by_role(
-            "button", name="SAVE", exact=True, disabled=False
+
+    def _table(self) -> Locator:
+        return locate(_frame(self.page), screens.Assignments.table).first
+
+    async def read(self) -> list[Assignment]:
+        """Every row of the assignments table, and whether its COND. CODE can be pressed."""
+        table = await read_table(
+            self._table(), what=screens.Assignments.table.described, timeout_ms=self.timeout_ms
         )
-        self.save_button = frame.get_by_role("button", name="SAVE", exact=True, disabled=False)
-        self.saved = frame.get_by_role("status").filter(has_text=SAVED_TEXT)
-        self.alert = frame.get_by_role("alert")
-
-    async def wait(self) -> None:
-        """Wait for the assignments table."""
-        await arrive(
-            self.page, {"table": self.table}, timeout_ms=self.timeout_ms,
-            where="Test Assignments",
-        )
-
-    async def read(self, *, buttons: bool = True) -> list[Assignment]:
-        """Every row of the assignments table, and whether its COND. CODE can be pressed.
-
-        ``buttons=False`` skips the look at the buttons (``can_set_code`` is then False), for
-        reads that only check the codes shown.
-        """
-        heads, body = await read_rows(self.table)
         where = "Current Active Test Assignments"
-        test, status = column(heads, "Test Program", where), column(
-            heads, "Test Assignment Status", where
-        )
-        code = column(heads, "Condition Code", where)
-        enabled: set[tuple[str, ...]] = set()
-        if buttons:
-            rows = self.table.get_by_role("row").filter(has=self.frame.get_by_role(
-                "button", name="COND. CODE", disabled=False
-            ))
-            enabled = {tuple(cells) for cells in await cells_of(rows)}
-        return [
-            Assignment(cells[test], cells[status], cells[code], tuple(cells) in enabled)
-            for cells in body
-            if len(cells) >= len(heads)
-        ]
-
-    def _row(self, test: str) -> Locator:
-        return self.table.get_by_role("row").filter(
-            has=self.frame.get_by_role("cell", name=test, exact=True)
-        )
+        test = table.column("assignments.test", where)
+        status = table.column("assignments.status", where)
+        code = table.column("assignments.code", where)
+        out = []
+        for row in table.rows:
+            if len(row.cells) <= max(test, status, code):
+                continue
+            enabled = any(
+                c.enabled and words.matches("assignments.cond_code", c.name)
+                for c in row.controls
+            )
+            shown = CODE_TOKEN.match(row.cells[code])
+            out.append(Assignment(row.cells[test], row.cells[status],
+                                  shown.group(1).upper() if shown else "", enabled))
+        return out
 
     async def stage_code(self, test: str, code: str) -> None:
         """COND. CODE, choose the code, SAVE in the dialog (steps 9 to 11).
@@ -219,28 +299,73 @@ class TestAssignments:
         The table shows the staged code at once; :meth:`read` before the bottom SAVE checks
         all of them in one look (step 12).
         """
-        row = self._row(test)
-        button = row.get_by_role("button", name="COND. CODE", disabled=False)
-        await activate(button, timeout_ms=self.timeout_ms, what=f"COND. CODE for {test}")
-        async with acting(
-            self.page, timeout_ms=self.timeout_ms, what=f"the condition code {code} to choose"
-        ):
-            await self.dialog_code.select_option(code, timeout=self.timeout_ms)
-        await activate(
-            self.dialog_save, timeout_ms=self.timeout_ms, what="SAVE in the condition code dialog"
+        timeout = self.timeout_ms
+        frame = _frame(self.page)
+        row = row_with(frame, self._table(), test)
+        button = locate(row, screens.Assignments.cond_code)
+        await press(button, what=f"COND. CODE for {test}", timeout_ms=timeout)
+        await arrive(
+            self.page, {"dialog": Expect.of(screens.CodeDialog.dialog)}, timeout_ms=timeout,
+            where=f"the condition code dialog for {test}", reload_on_error=0,
         )
+        await self._choose(code)
+        dialog = locate(frame, screens.CodeDialog.dialog)
+        await press(locate(frame, screens.CodeDialog.save).first,
+                    what=screens.CodeDialog.save.described, timeout_ms=timeout)
+        async with acting(self.page, timeout_ms=timeout, what="the dialog closing"):
+            await dialog.first.wait_for(state="hidden", timeout=timeout)
 
-    async def save(self) -> None:
-        """The bottom SAVE (step 13): wait for the portal to confirm, or raise."""
-        await activate(self.save_button, timeout_ms=self.timeout_ms, what="the bottom SAVE")
+    async def _choose(self, code: str) -> None:
+        """The code whose label starts with it ("PGE: Parent/Guardian exemption", "PGE")."""
+        frame = _frame(self.page)
+        field = locate(frame, screens.CodeDialog.code).first
+        dialog = locate(frame, screens.CodeDialog.dialog).first
+        if not await field.count():
+            field = dialog.get_by_role("combobox").or_(dialog.get_by_role("listbox")).first
+        wanted = re.compile(rf"^\s*{re.escape(code)}\b", re.IGNORECASE)
+        async with acting(self.page, timeout_ms=self.timeout_ms,
+                          what=f"the condition code {code} in the list"):
+            if await field.evaluate("el => el.tagName") == "SELECT":
+                labels = [" ".join(t.split())
+                          for t in await field.get_by_role("option").all_inner_texts()]
+                chosen = [t for t in labels if wanted.match(t)]
+                if len(chosen) != 1:
+                    raise PageNotRecognized(
+                        f"the condition code list offers {'; '.join(labels)}: "
+                        f"{'no' if not chosen else 'more than one'} code {code}",
+                        signature=f"code {code}|the condition code dialog",
+                    )
+                await field.select_option(label=chosen[0], timeout=self.timeout_ms)
+                return
+            # A list or radio buttons drawn by the portal: the option named by the code.
+            option = dialog.get_by_role("option", name=wanted).or_(
+                dialog.get_by_role("radio", name=wanted)
+            )
+            await press(option.first, what=f"the condition code {code}",
+                        timeout_ms=self.timeout_ms)
+
+    async def save(self) -> SaveOutcome:
+        """The bottom SAVE (step 13); say whether the portal showed the table anew."""
+        timeout = self.timeout_ms
+        frame = _frame(self.page)
+        save = locate(frame, screens.Assignments.save)
+        async with replaced(self._table(), timeout_ms=timeout, settle_s=SAVE_SETTLE_S) as view:
+            await press(save.last, what=screens.Assignments.save.described, timeout_ms=timeout)
+        if view.unchanged:
+            return SaveOutcome(rendered=False, message=await self._message())
         key = await arrive(
             self.page,
-            {"saved": self.saved, "refused": self.alert},
-            timeout_ms=self.timeout_ms,
-            where="the confirmation of the save",
-            reload_on_error=0,
+            {"table": Expect.of(screens.Assignments.table),
+             "message": Expect("a message", lambda scope: scope.get_by_role("alert"))},
+            timeout_ms=timeout, where="Test Assignments after SAVE", reload_on_error=0,
         )
-        if key == "refused":
-            message = (await self.alert.first.inner_text()).strip()
-            raise PortalUnavailable(f"the portal refused the save: {message}")
-        # The confirmation is part of the page that holds the table: read() finds it there.
+        message = await self._message()
+        return SaveOutcome(rendered=key == "table", message=message)
+
+    async def _message(self) -> str:
+        """What the portal says now (an alert or a status), as a hint for the log."""
+        frame = _frame(self.page)
+        said = frame.get_by_role("alert").or_(frame.get_by_role("status"))
+        texts = [" ".join(t.split()) for t in await said.all_inner_texts()]
+        return " ".join(t for t in texts if t)
+

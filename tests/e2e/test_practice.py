@@ -103,8 +103,11 @@ def test_remote_and_in_person_sessions_admit_a_student_signing_in(
 
 
 def test_the_class_is_approved_and_strangers_denied_as_they_arrive(
-    portal: Portal, tmp_path: Path
+    built_portal: Portal, tmp_path: Path
 ) -> None:
+    """On each build: the class approved, strangers and guests denied, a returning student
+    approved again, the session stopped."""
+    portal = built_portal
     session_id, _ = _start(portal.url, tmp_path)
     klass = [(f"Kid{n:02d}", f"51000000{n:02d}") for n in range(25)]
     roster = _class_list(tmp_path / "class.csv", klass)
@@ -164,10 +167,15 @@ def test_the_class_is_approved_and_strangers_denied_as_they_arrive(
     assert decisions.count(",approved,") == 26 and decisions.count(",denied,") == 5
     assert "Denied Mallory" in err and "Approved Kid24" in err
 
+    stopped = toms(["practice", "stop", "--session", session_id],
+                   _env(portal.url, tmp_path / "state"), tmp_path)
+    assert stopped.returncode == 0, stopped.stderr
+    assert _session(portal.client, session_id)["status"] == "ended"
+
 
 @pytest.fixture()
 def quick_idle_portal() -> Generator[str, None, None]:
-    with PortalServer(PortalConfig(students=50, practice_idle_timeout_s=3)) as server:
+    with PortalServer(PortalConfig(students=50, practice_idle_timeout_s=6)) as server:
         yield server.url + "/"
 
 
@@ -178,9 +186,9 @@ def test_watching_keeps_the_session_from_being_logged_off(
     session_id, _ = _start(url, tmp_path)
     roster = _class_list(tmp_path / "class.csv", [("Ana", "5300000001")])
     watch = toms(["practice", "approve", "--session", session_id, "--class", str(roster),
-                  "--for", "0.15", "--poll-seconds", "1"], _env(url, tmp_path / "state"), tmp_path)
+                  "--for", "0.25", "--poll-seconds", "1"], _env(url, tmp_path / "state"), tmp_path)
     assert watch.returncode == 0, watch.stderr
     with httpx.Client(base_url=url) as client:
-        assert _session(client, session_id)["status"] == "active"  # 9 s of watching, 3 s limit
-        time.sleep(3.5)  # and left alone, it is logged off
+        assert _session(client, session_id)["status"] == "active"  # 15 s of watching, 6 s limit
+        time.sleep(6.5)  # and left alone, it is logged off
         assert _session(client, session_id)["status"] == "ended"
