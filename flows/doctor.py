@@ -1,55 +1,70 @@
-"""``toms-rpa doctor``: walk every page the flows need, as they would, and change nothing.
+"""``toms-rpa doctor``: walk every page the flows need, with the flows' own page objects.
 
 A district runs it before the testing window to find a portal change then, not during it. It
 checks, in order: the settings, the browser, that the portal answers, the logon and role, and
-each TOMS page by its visible text (search form, search results, student profile, Test
-Assignments, the condition code dialog). It prints a line per check and stops at the first
-failure, with a line saying what it means. It never presses either SAVE: the condition code
-dialog is opened, read and closed with CANCEL, and the table is read again to show nothing was
-staged.
+each TOMS page the way the opt-out uses it (search form, search results, student profile,
+Test Assignments, the condition code dialog). Since it uses the very page objects of the
+flows, it passes exactly where they work and fails where they cannot. Each line says which
+entries of the word list matched, so a coordinator whose portal words things differently
+knows what to add. It stops at the first failure, naming the step and what the page showed.
+
+It never presses either SAVE: the condition code dialog is opened, read and closed with
+CANCEL, and the table is read again to show nothing was staged.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from playwright.async_api import Browser, FrameLocator, Locator, Page
+from playwright.async_api import Browser, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from flows.pages.base import READ_TABLE_JS, arrive, column, content_frame
+from flows import words
+from flows.pages import screens
+from flows.pages.base import MATCHED, describe
 from flows.pages.portal import Landing, MyTomsHome, PortalHome
-from flows.pages.students import StudentProfile, StudentSearch, TestAssignments
+from flows.pages.spec import Spec, content_frame, locate
+from flows.pages.students import Assignment, StudentSearch, TestAssignments
 from flows.session import STATE_FILE, CodeProvider, TomsSession, enter_toms
 from rpa.browser import find_browser, open_browser, playwright_chromium_version
-from rpa.errors import InputError, PortalUnavailable, SessionExpired, SystemFailure
+from rpa.errors import (
+    InputError,
+    PageNotRecognized,
+    PortalUnavailable,
+    SessionExpired,
+    SystemFailure,
+)
 from rpa.files import private_dir
 from rpa.report import mask_ssid
 from rpa.settings import Settings
 
-__all__ = ["EXIT_BROKEN", "EXIT_OK", "EXIT_SETTINGS", "run_doctor"]
+__all__ = ["CHECKS", "EXIT_BROKEN", "EXIT_OK", "EXIT_SETTINGS", "run_doctor"]
 
 EXIT_OK, EXIT_BROKEN, EXIT_SETTINGS = 0, 1, 2
 
-ASSIGNMENT_COLUMNS = ("Test Program", "Test Assignment Status", "Condition Code", "Action")
-RESULT_COLUMNS = ("Name", "SSID", "School", "Grade")
+CHECKS = (
+    "settings", "browser", "portal", "logon and role", "MyTOMS Home", "search form",
+    "search results", "student profile", "Test Assignments", "condition code dialog",
+)
 CODES = ("NTE", "PGE")
-# Without a given SSID, students found by this search are tried until one has a test whose
+# Without a given SSID, students found by these searches are tried until one has a test whose
 # COND. CODE can be pressed; grade 11 takes the CAASPP in every high school district.
-SEARCH_GRADE = "11"
-SEARCH_LAST_NAME = "A"
+LOOK_AROUND = (
+    (screens.Search.grade, "11", "grade"), (screens.Search.last_name, "A", "last name"),
+)
 MAX_STUDENTS = 5
 SSID_PATTERN = re.compile(r"^\d{10}$")
 
 PAGE_ADVICE = (
-    "This page is not as toms-rpa expects it, so opt-out runs would stop here. Nothing was "
-    "changed in TOMS. Run doctor again in a few minutes; if it fails again, TOMS has changed "
-    "and toms-rpa must be updated before the testing window."
+    "The opt-out would stop here too. Nothing was changed in TOMS. Run doctor again in a few "
+    "minutes; if it fails again and the page works in an ordinary browser, the portal words or "
+    "builds this page differently: add its words to your word list (TOMS_WORDS_FILE; "
+    "`toms-rpa words` lists the entries), or report it so toms-rpa is updated."
 )
 PORTAL_ADVICE = (
     "The portal did not answer or did not show its TOMS tile: check TOMS_PORTAL_URL and the "
@@ -58,7 +73,8 @@ PORTAL_ADVICE = (
 )
 LOGON_ADVICE = (
     "The logon did not lead into TOMS. Try again later; if it keeps failing while you can log "
-    "on by hand, the logon pages have changed and toms-rpa must be updated."
+    "on by hand, the logon pages word things differently: add their words to your word list "
+    "(TOMS_WORDS_FILE), or report it so toms-rpa is updated."
 )
 BROWSER_ADVICE = (
     "The browser could not be started: set TOMS_BROWSER_PATH to a Chromium or Chrome "
@@ -78,6 +94,7 @@ class _Stop(Exception):
 class _Check:
     name: str
     detail: str = ""
+    matched: list[str] = field(default_factory=list)
 
 
 async def run_doctor(
@@ -109,6 +126,11 @@ async def run_doctor(
     return EXIT_OK
 
 
+def _entry(key: str) -> str:
+    entry = words.entry(key)
+    return f"[{key}: {entry.source}]"
+
+
 class _Doctor:
     def __init__(
         self, settings: Settings, *, code_provider: CodeProvider, say: Callable[[str], None]
@@ -131,8 +153,9 @@ class _Doctor:
     def check(
         self, name: str, advice: str = PAGE_ADVICE, *, broken: int = EXIT_BROKEN
     ) -> Iterator[_Check]:
-        """One line per check: ``ok`` with its detail, or ``FAIL`` and what it means."""
+        """One line per check: ``ok`` with its detail and the entries matched, or ``FAIL``."""
         check = _Check(name)
+        token = MATCHED.set(check.matched)
         try:
             yield check
         except InputError as err:
@@ -143,8 +166,17 @@ class _Doctor:
             self.say(f"FAIL  {name}: {_first_line(err)}")
             self.say(f"      {advice}")
             raise _Stop(broken) from err
+        finally:
+            MATCHED.reset(token)
         self.passed += 1
         self.say(f"ok    {name}: {check.detail}")
+        seen = [k for k in dict.fromkeys(check.matched) if k not in check.detail]
+        if seen:
+            self.say("      matched " + ", ".join(_entry(k) for k in seen))
+
+    def warn(self, name: str, text: str) -> None:
+        """A line about something to fix that does not stop the checks."""
+        self.say(f"warn  {name}: {text}")
 
     async def run(self, ssid: str | None) -> None:
         settings = self.settings
@@ -157,6 +189,7 @@ class _Doctor:
                 f"portal {settings.portal_url}, user {settings.username}, "
                 f"role {settings.role or '(the only one)'}, password set, e-mail code {codes}"
             )
+        self._browser_state_private()
         async with AsyncExitStack() as stack:
             browser = await self._browser(stack)
             await self._portal(browser)
@@ -179,6 +212,23 @@ class _Doctor:
                     self.say(f"      The page as doctor left it: {shot} (it may show student "
                              "names: keep it private).")
                 raise
+
+    def _browser_state_private(self) -> None:
+        """Warn when the remembered browser (a cookie that skips the e-mailed code) is open."""
+        folder = self.settings.state_dir
+        state = folder / STATE_FILE
+        loose = [
+            path for path in (folder, state)
+            if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077
+        ]
+        if loose:
+            names = " and ".join(str(p) for p in loose)
+            self.warn(
+                "browser state",
+                f"{names} can be read by other users of this machine; {STATE_FILE} lets its "
+                "holder into TOMS without the e-mailed code. Run: chmod 700 "
+                f"{folder} && chmod 600 {state} (or set TOMS_REMEMBER_BROWSER=false).",
+            )
 
     async def _browser(self, stack: AsyncExitStack) -> Browser:
         settings = self.settings
@@ -203,10 +253,28 @@ class _Doctor:
         with self.check("portal", PORTAL_ADVICE) as c:
             context = await browser.new_context()
             try:
-                await PortalHome(await context.new_page(), timeout_ms=self.timeout).open(url)
+                page = await context.new_page()
+                await PortalHome(page, timeout_ms=self.timeout).open(url)
+                tile = await self._seen(page, screens.PortalHome.toms)
             finally:
                 await context.close()
-            c.detail = f"{url} shows the home page with the TOMS tile"
+            c.detail = f"{url} shows the home page with {tile}"
+
+    async def _seen(self, page: Page, spec: Spec, *, in_frame: bool = False) -> str:
+        """How ``spec`` shows on the page (its role and name) and the entry that matched."""
+        scope = content_frame(page) if in_frame else page.main_frame
+        locator = locate(scope, spec).first
+        try:
+            await locator.wait_for(state="visible", timeout=self.timeout)
+            snapshot = await locator.aria_snapshot(timeout=self.timeout)
+        except PlaywrightError:
+            shown = await describe(page)
+            raise PageNotRecognized(
+                f"the portal did not show {spec.described}; the page shows: {shown}",
+                signature=f"doctor|{spec.key}",
+            ) from None
+        first = snapshot.strip().splitlines()[0].lstrip("- ").rstrip(":") if snapshot else ""
+        return f"{first or spec.what} {_entry(spec.key)}"
 
     async def _pages(self, page: Page, session: TomsSession, ssid: str | None) -> None:
         with self.check("MyTOMS Home") as c:
@@ -216,91 +284,71 @@ class _Doctor:
                 where = await enter_toms(page, self.settings)
             if where == Landing.LOGON:
                 raise SessionExpired("TOMS asked to log on again right after the logon")
+            tab = await self._seen(page, screens.Toms.students)
             await MyTomsHome(page, timeout_ms=self.timeout).open_students()
-            c.detail = 'the Students tab opens "Search for Students"'
+            c.detail = f"{tab} opens the student search"
         search = StudentSearch(page, timeout_ms=self.timeout)
         with self.check("search form") as c:
-            await _shown(search.ssid, 'no field labelled "SSID"', self.timeout)
-            await _shown(search.search_button, 'no "SEARCH" button', self.timeout)
-            c.detail = 'field "SSID" and button "SEARCH"'
+            field_ = await self._seen(page, screens.Search.ssid, in_frame=True)
+            button = await self._seen(page, screens.Search.search, in_frame=True)
+            c.detail = f"{field_}, {button}"
         with self.check("search results") as c:
             if ssid is None:
                 criterion, candidates = await self._find_students(search)
-                await self._fresh_form(search)
             else:
                 criterion, candidates = "", [ssid]
             await self._search(search, candidates[0], given=ssid is not None)
             c.detail = (
-                f'table "Search Results" with columns {", ".join(RESULT_COLUMNS)}; '
-                f"SSID {mask_ssid(candidates[0])} found{criterion}"
+                f"the results show SSID {mask_ssid(candidates[0])} with its name, school and "
+                f"grade{criterion}"
             )
         assignments = await self._assignments(search, candidates[0])
         with self.check("condition code dialog") as c:
+            rows = await assignments.read()
             tried = 1
-            while not await _has_settable(assignments):
+            while not any(row.can_set_code for row in rows):
                 if tried >= len(candidates):
                     raise InputError(_no_settable_help(candidates, given=ssid is not None))
-                await self._fresh_form(search)
+                await search.open()
                 await self._search(search, candidates[tried], given=False)
                 profile = await search.open_student(candidates[tried])
                 assignments = await profile.open_test_assignments()
+                rows = await assignments.read()
                 tried += 1
-            test = await self._cancelled_dialog(assignments)
+            test = next(row.test for row in rows if row.can_set_code)
+            offered = await assignments.look_at_code_dialog(test)
+            missing = [code for code in CODES
+                       if not any(re.match(rf"\s*{code}\b", o, re.IGNORECASE) for o in offered)]
+            if missing:
+                raise PageNotRecognized(
+                    f"the condition code list offers {'; '.join(offered) or 'nothing'}, "
+                    f"not {' or '.join(missing)}",
+                    signature="doctor|codes",
+                )
+            after = await assignments.read()
+            if [row.code for row in after] != [row.code for row in rows]:
+                raise PortalUnavailable("CANCEL left a condition code in the table (not saved)")
+            save = await self._seen(page, screens.Assignments.save, in_frame=True)
             c.detail = (
-                f'"Select Condition Code" opened on {test}: drop-down offers '
-                f"{' and '.join(CODES)}, Code Key shown; CANCEL closed it, nothing staged"
+                f"COND. CODE on {test} opens the dialog; the list offers "
+                f"{' and '.join(CODES)} ({'; '.join(o for o in offered if o.strip())}); "
+                f"CANCEL closed it, nothing staged; {save} is there (not pressed)"
             )
 
     async def _find_students(self, search: StudentSearch) -> tuple[str, list[str]]:
         """SSIDs of a few students, from a search by grade (else by last name)."""
-        frame = search.frame
-        attempts = [("Grade", SEARCH_GRADE), ("Last Name", SEARCH_LAST_NAME)]
-        for index, (label, value) in enumerate(attempts):
+        for index, (spec, value, by) in enumerate(LOOK_AROUND):
             if index:
-                await self._fresh_form(search)
-            field = frame.get_by_label(label, exact=True)
-            await _shown(field, f'no field labelled "{label}"', self.timeout)
-            if await field.evaluate("el => el.tagName") == "SELECT":
-                await field.select_option(label=value, timeout=self.timeout)
-            else:
-                await field.fill(value, timeout=self.timeout)
-            await search.search_button.click(timeout=self.timeout)
-            ssids = await self._result_ssids(search)
-            if ssids:
-                return f' by searching by {label} "{value}"', ssids[:MAX_STUDENTS]
+                await search.open()
+            found = await search.search_by(spec, value)
+            if found:
+                await search.open()
+                ssids = [r.ssid for r in found][:MAX_STUDENTS]
+                return f' (found by searching by {by} "{value}")', ssids
         raise InputError(
             "no student was found by searching by grade or last name: give the SSID of a "
-            "student whose tests are not yet submitted"
+            "student whose tests are not yet submitted (--ssid)"
         )
-
-    async def _fresh_form(self, search: StudentSearch) -> None:
-        """An empty search form, in a new document: never the results page still showing.
-
-        ``StudentSearch.open`` may return while the frame still shows the old results page,
-        whose heading is the same; typing there would be lost when the new form arrives.
-        """
-        await search.open()
-        for old in (search.results, search.no_results, search.alert):
-            await old.first.wait_for(state="hidden", timeout=self.timeout)
-        await _shown(search.heading, 'no heading "Search for Students"', self.timeout)
-
-    async def _result_ssids(self, search: StudentSearch) -> list[str]:
-        key = await arrive(
-            search.page,
-            {"found": search.results, "none": search.no_results, "alert": search.alert},
-            timeout_ms=self.timeout, where="the search results",
-        )
-        if key == "alert":
-            message = (await search.alert.first.inner_text()).strip()
-            raise PortalUnavailable(f"the search was refused: {message}")
-        if key == "none":
-            return []
-        table: dict[str, Any] = await search.results.evaluate(READ_TABLE_JS)
-        heads: list[str] = table["heads"]
-        for name in RESULT_COLUMNS:
-            column(heads, name, "the search results")
-        at = column(heads, "SSID", "the search results")
-        return [row["cells"][at] for row in table["body"] if len(row["cells"]) > at]
 
     async def _search(self, search: StudentSearch, ssid: str, *, given: bool) -> None:
         found = [r for r in await search.search_ssid(ssid) if r.ssid == ssid]
@@ -317,63 +365,21 @@ class _Doctor:
         self.student_name = found[0].name
 
     async def _assignments(self, search: StudentSearch, ssid: str) -> TestAssignments:
-        profile: StudentProfile
         with self.check("student profile") as c:
             profile = await search.open_student(ssid)
-            c.detail = 'the magnifying glass opens the profile with its "Test Assignments" tab'
+            assert self.page is not None
+            tab = await self._seen(self.page, screens.Profile.assignments, in_frame=True)
+            c.detail = f"the magnifying glass opens the profile with {tab}"
         with self.check("Test Assignments") as c:
-            try:
-                assignments = await profile.open_test_assignments()
-            except PortalUnavailable as err:
-                seen = await _table_names(content_frame(search.page), self.student_name)
-                if not seen:
-                    raise
-                raise PortalUnavailable(
-                    'no table "Current Active Test Assignments for …" (tables on the page: '
-                    + ", ".join(f'"{name}"' for name in seen) + ")"
-                ) from err
-            rows = await assignments.read()  # checks the columns it reads
-            table: dict[str, Any] = await assignments.table.evaluate(READ_TABLE_JS)
-            column(table["heads"], "Action", "Current Active Test Assignments")
+            assignments = await profile.open_test_assignments()
+            rows: list[Assignment] = await assignments.read()  # checks the columns it reads
             settable = sum(1 for row in rows if row.can_set_code)
             c.detail = (
-                f'table "Current Active Test Assignments for …" with columns '
-                f"{', '.join(ASSIGNMENT_COLUMNS)}; {_tests(len(rows))}, {settable} with "
-                "COND. CODE available"
+                f"the table with columns Test Program, Test Assignment Status, Condition Code "
+                f"and COND. CODE buttons; {_tests(len(rows))}, {settable} with COND. CODE "
+                "available"
             )
         return assignments
-
-    async def _cancelled_dialog(self, assignments: TestAssignments) -> str:
-        """Open the dialog on the first enabled COND. CODE, read it, CANCEL; return the test."""
-        before = await assignments.read()
-        test = next(row.test for row in before if row.can_set_code)
-        button = assignments.table.get_by_role("button", name="COND. CODE", disabled=False)
-        await button.first.click(timeout=self.timeout)
-        dialog = assignments.dialog
-        await _shown(dialog, 'no dialog "Select Condition Code" after COND. CODE', self.timeout)
-        await _shown(assignments.dialog_code, "no condition code drop-down", self.timeout)
-        options = [t.strip() for t in await assignments.dialog_code.locator("option")
-                   .all_inner_texts()]
-        missing = [code for code in CODES
-                   if not any(re.match(rf"{code}\b", option) for option in options)]
-        if missing:
-            raise PortalUnavailable(
-                f"the condition code drop-down offers {', '.join(options) or 'nothing'}, "
-                f"not {' or '.join(missing)}"
-            )
-        key = dialog.get_by_role("heading", name="Code Key")
-        await _shown(key, 'no "Code Key" in the dialog', self.timeout)
-        cancel = dialog.get_by_role("button", name="CANCEL", exact=True)
-        await _shown(cancel, 'no "CANCEL" button in the dialog', self.timeout)
-        await cancel.click(timeout=self.timeout)
-        try:
-            await dialog.wait_for(state="hidden", timeout=self.timeout)
-        except PlaywrightTimeout:
-            raise PortalUnavailable("CANCEL did not close the dialog") from None
-        after = await assignments.read()
-        if [row.code for row in after] != [row.code for row in before]:
-            raise PortalUnavailable("CANCEL left a condition code in the table (not saved)")
-        return test
 
     async def screenshot(self) -> Path | None:
         """A full-page screenshot of where the checks stopped, private, when wanted."""
@@ -386,31 +392,6 @@ class _Doctor:
             return None
         path.chmod(0o600)
         return path
-
-
-async def _shown(locator: Locator, missing: str, timeout_ms: float) -> None:
-    """Wait until ``locator`` is visible; raise :class:`PortalUnavailable` with ``missing``."""
-    try:
-        await locator.first.wait_for(state="visible", timeout=timeout_ms)
-    except PlaywrightTimeout:
-        raise PortalUnavailable(missing) from None
-
-
-async def _has_settable(assignments: TestAssignments) -> bool:
-    rows = await assignments.read()
-    return any(row.can_set_code for row in rows)
-
-
-async def _table_names(frame: FrameLocator, student_name: str) -> list[str]:
-    """The captions of the tables in the frame, with the student's name left out."""
-    names: list[str] = await frame.get_by_role("table").evaluate_all(
-        "ts => ts.map(t => ((t.caption && t.caption.innerText) || t.getAttribute('aria-label')"
-        " || '').replace(/\\s+/g, ' ').trim())"
-    )
-    words = [w for w in re.split(r"[\s,]+", student_name) if len(w) > 1]
-    for word in words:
-        names = [re.sub(rf"\b{re.escape(word)}\b", "…", n, flags=re.IGNORECASE) for n in names]
-    return [re.sub(r"…(\s*…)+", "…", n) or "(no caption)" for n in names]
 
 
 def _tests(count: int) -> str:

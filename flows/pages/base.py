@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import re
 import time
@@ -33,7 +34,7 @@ from flows.pages.spec import BUSY, Spec, content_frame, locate
 from rpa.errors import PageNotRecognized, PortalUnavailable, SessionExpired, SystemFailure
 
 __all__ = [
-    "NOT_BUSY", "Expect", "Table", "Watch", "acting", "arrive", "click", "column", "describe",
+    "MATCHED", "NOT_BUSY", "Expect", "Row", "Table", "Watch", "acting", "arrive", "click", "column", "describe",
     "fill", "read_table", "replaced", "watch",
 ]
 
@@ -322,11 +323,18 @@ class Expect:
 
     what: str
     find: Factory
+    key: str = ""
 
     @classmethod
     def of(cls, spec: Spec) -> Expect:
-        """What a :class:`Spec` finds."""
-        return cls(spec.described, lambda scope: locate(scope, spec))
+        """What a :class:`Spec` finds (``key``: its word list entry)."""
+        return cls(spec.described, lambda scope: locate(scope, spec), spec.key)
+
+
+# When set (by doctor), every arrival adds the word list entry of what it found.
+MATCHED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "matched", default=None
+)
 
 
 # The pages that come instead of the expected one: the session ended, or an error page.
@@ -448,6 +456,9 @@ async def arrive(
         if key in EXPIRED_KEYS:
             raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
         if key not in ERROR_KEYS:
+            matched = MATCHED.get()
+            if matched is not None and expected[key].key:
+                matched.append(expected[key].key)
             return key
         scope = _scope(page, in_frame) if key == "__frame_error" else page.main_frame
         # An error that came as the document itself is asked for again; one that came inside

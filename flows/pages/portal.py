@@ -50,9 +50,10 @@ def landings(destination: Expect | None = None) -> dict[str, Expect]:
     """
     return {
         Landing.CODE: Expect.of(screens.CodeStep.field),
-        Landing.ROLE: Expect("the list of roles to choose from", _role_page),
+        Landing.ROLE: Expect("the list of roles to choose from", _role_page, "role.field"),
         Landing.TOMS: destination or Expect.of(screens.Toms.students),
-        Landing.LOGON: Expect("the logon page (its password field)", _logon_page),
+        Landing.LOGON: Expect("the logon page (its password field)", _logon_page,
+                              "logon.password"),
     }
 
 

@@ -61,6 +61,9 @@ class Search:
         'the "View & Edit Students" link', "search.view_edit", roles=("link", "button", "tab")
     )
     ssid = Spec.field('the "SSID" field', "search.ssid")
+    last_name = Spec.field('the "Last Name" field', "search.last_name")
+    grade = Spec('the "Grade" field', "search.grade",
+                 roles=("combobox", "listbox", "textbox", "spinbutton"))
     search = Spec.button('the "SEARCH" button', "search.button")
     clear = Spec.button('the "CLEAR" button', "search.clear")
     results = Spec.table('the search results (a table with an "SSID" column)', "results.ssid")
@@ -95,6 +98,7 @@ class CodeDialog:
                        "dialog.code", within=dialog)
     save = Spec.button('the dialog\'s "SAVE" button', "dialog.save", within=dialog)
     cancel = Spec.button('the dialog\'s "CANCEL" button', "dialog.cancel", within=dialog)
+    key = Spec.message('the "Code Key"', "dialog.key", within=dialog)
 
 
 class PracticeTests:

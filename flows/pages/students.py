@@ -16,6 +16,7 @@ from flows import words
 from flows.pages import screens
 from flows.pages.base import (
     Expect,
+    Row,
     Table,
     acting,
     arrive,
@@ -72,7 +73,7 @@ class StudentSearch:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
-        self._shown: tuple[str, Table] | None = None
+        self._shown: Table | None = None
 
     def _find(self, spec: Spec) -> Locator:
         return locate(_frame(self.page), spec)
@@ -105,19 +106,32 @@ class StudentSearch:
         An empty search is told however the portal says it: a message, a row that says so,
         a table without the student, or nothing at all once the portal has answered.
         """
-        timeout = self.timeout_ms
         await fill(self._find(screens.Search.ssid), ssid, what=screens.Search.ssid.described,
-                   timeout_ms=timeout)
-        # What the last search showed is not this search's answer: wait until it is replaced.
-        since = watch(self.page).events
-        async with replaced(self._answers(_frame(self.page)), timeout_ms=timeout):
-            await self._press_search()
+                   timeout_ms=self.timeout_ms)
 
         def found(scope: Frame) -> Locator:
             return row_with(scope, locate(scope, screens.Search.results), ssid)
 
+        return await self._search(Expect(f"the row of SSID {ssid} in the search results", found))
+
+    async def search_by(self, field: Spec, value: str) -> list[SearchResult]:
+        """Search by another field of the form (a grade, a last name), for a look around."""
+        control = self._find(field).first
+        async with acting(self.page, timeout_ms=self.timeout_ms, what=field.described):
+            if await control.evaluate("el => el.tagName") == "SELECT":
+                await control.select_option(label=value, timeout=self.timeout_ms)
+            else:
+                await control.fill(value, timeout=self.timeout_ms)
+        return await self._search(Expect.of(screens.Search.results))
+
+    async def _search(self, found: Expect) -> list[SearchResult]:
+        timeout = self.timeout_ms
+        # What the last search showed is not this search's answer: wait until it is replaced.
+        since = watch(self.page).events
+        async with replaced(self._answers(_frame(self.page)), timeout_ms=timeout):
+            await self._press_search()
         expected = {
-            "found": Expect(f"the row of SSID {ssid} in the search results", found),
+            "found": found,
             "none": Expect.of(screens.Search.none),
             "table": Expect.of(screens.Search.results),
             "alert": Expect("a message", lambda scope: scope.get_by_role("alert")),
@@ -138,8 +152,9 @@ class StudentSearch:
             self._find(screens.Search.results).first, what="the search results",
             timeout_ms=timeout,
         )
-        self._shown = (ssid, table)
-        return self._parse(table)
+        results = self._parse(table)
+        self._shown = table
+        return results
 
     def _find_alert(self) -> Locator:
         return _frame(self.page).get_by_role("alert").first
@@ -189,13 +204,11 @@ class StudentSearch:
         Its name is not in the guide (an icon); the column is. Failing that, a control of the
         row named like a magnifying glass, or the row's only one.
         """
-        if self._shown is not None and self._shown[0] == ssid:
-            table = self._shown[1]
-        else:
+        table = self._shown
+        if table is None or not _rows_of(table, ssid):
             table = await read_table(results, what="the search results",
                                      timeout_ms=self.timeout_ms)
-        at = table.column("results.ssid", "the search results")
-        mine = [r for r in table.rows if len(r.cells) > at and r.cells[at] == ssid]
+        mine = _rows_of(table, ssid)
         actions = _optional_column(table, "results.actions")
         controls = mine[0].controls if mine else ()
         chosen = [i for i, c in enumerate(controls) if actions is not None and c.cell == actions]
@@ -210,6 +223,11 @@ class StudentSearch:
                 signature="magnifier|the search results",
             )
         return _controls(row).nth(chosen[0])
+
+
+def _rows_of(table: Table, ssid: str) -> list[Row]:
+    at = table.column("results.ssid", "the search results")
+    return [r for r in table.rows if len(r.cells) > at and r.cells[at] == ssid]
 
 
 def _controls(scope: Locator) -> Locator:
@@ -343,6 +361,29 @@ class TestAssignments:
             )
             await press(option.first, what=f"the condition code {code}",
                         timeout_ms=self.timeout_ms)
+
+    async def look_at_code_dialog(self, test: str) -> list[str]:
+        """Open COND. CODE for ``test``, read the codes offered, and CANCEL: nothing staged."""
+        timeout = self.timeout_ms
+        frame = _frame(self.page)
+        row = row_with(frame, self._table(), test)
+        await press(locate(row, screens.Assignments.cond_code), what=f"COND. CODE for {test}",
+                    timeout_ms=timeout)
+        await arrive(
+            self.page, {"dialog": Expect.of(screens.CodeDialog.dialog)}, timeout_ms=timeout,
+            where=f"the condition code dialog for {test}", reload_on_error=0,
+        )
+        field = locate(frame, screens.CodeDialog.code).first
+        async with acting(self.page, timeout_ms=timeout,
+                          what=screens.CodeDialog.code.described):
+            offered = [" ".join(t.split()) for t in await field.get_by_role("option")
+                       .all_inner_texts()]
+        await press(locate(frame, screens.CodeDialog.cancel).first,
+                    what=screens.CodeDialog.cancel.described, timeout_ms=timeout)
+        async with acting(self.page, timeout_ms=timeout, what="the dialog closing on CANCEL"):
+            await locate(frame, screens.CodeDialog.dialog).first.wait_for(
+                state="hidden", timeout=timeout)
+        return offered
 
     async def save(self) -> SaveOutcome:
         """The bottom SAVE (step 13); say whether the portal showed the table anew."""

@@ -1,18 +1,27 @@
 """Small sync page objects for TOMS, for end-to-end tests written with pytest-playwright.
 
-Each control is found as a coordinator finds it in the quick guides: by role, label and visible
-text, inside the frame TOMS shows each tab in. Locators are defined once in ``__init__``; a
-method that leads to another page returns that page's object, after checking it is shown.
+They find every control through the same definitions as toms-rpa's own flows
+(:mod:`flows.pages.screens`, in the words of :mod:`flows.words`): by role, label, column header
+and visible text, in the frame that holds the content. Only the calling differs: Playwright's
+sync API here, its async API in the flows. A method that leads to another page returns that
+page's object, after checking it is shown.
 
     toms.students().search(ssid).open(ssid).test_assignments().set_code(ELA, "PGE")
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from collections.abc import Callable
 
-from playwright.sync_api import FrameLocator, Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Locator, Page, expect
+
+from flows import words
+from flows.pages import screens
+from flows.pages.spec import Spec, content_frame_sync, locate_sync, row_with_sync
 
 __all__ = [
     "Logon",
@@ -24,9 +33,26 @@ __all__ = [
     "Toms",
 ]
 
-# TOMS shows each tab inside an iframe named theFrame; its documentation names it so.
-CONTENT_FRAME = 'iframe[name="theFrame"]'
-CHANGES_SAVED = "Your changes have been saved."
+
+def _frame(page: Page) -> Frame:
+    return content_frame_sync(page)
+
+
+def _shown_in_content(page: Page, spec: Spec, timeout_s: float = 10.0) -> Locator:
+    """``spec`` once shown in the frame that holds the content.
+
+    The frame is looked for again until it shows it: a tab may load a whole new window, and
+    a portal may put its content frame there only a moment after the page.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = locate_sync(_frame(page), spec).first
+        try:
+            expect(found).to_be_visible(timeout=500)
+            return found
+        except (AssertionError, PlaywrightError):
+            if time.monotonic() > deadline:
+                raise
 
 
 class PortalHome:
@@ -34,63 +60,72 @@ class PortalHome:
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self._heading = page.get_by_role("heading", name="WELCOME TO THE CAASPP PORTAL")
-        self._toms_tile = page.get_by_role(
-            "link", name="Test Operations Management System (TOMS)"
-        )
 
     def visit(self, url: str) -> PortalHome:
         """Go to the portal at ``url``."""
         self.page.goto(url)
-        expect(self._heading).to_be_visible()
+        expect(locate_sync(self.page, screens.PortalHome.toms).first).to_be_visible()
         return self
 
     def open_toms(self) -> Logon:
         """Click the TOMS tile, which asks for a logon first."""
-        self._toms_tile.click()
+        locate_sync(self.page, screens.PortalHome.toms).first.click()
         return Logon(self.page)._shown()
 
 
 class Logon:
-    """The Single Sign-On logon, with its e-mailed code and the role dialog after it."""
+    """The Single Sign-On logon, with its e-mailed code and the role choice after it."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self._heading = page.get_by_role("heading", name="Logon", exact=True)
-        self._username = page.get_by_label("Username")
-        self._password = page.get_by_label("Password", exact=True)
-        self._secure_logon = page.get_by_role("button", name="Secure Logon")
-        self._code_heading = page.get_by_role("heading", name="Enter Email Code")
-        self._code = page.get_by_label("Email Code", exact=True)
-        self._submit_code = page.get_by_role("button", name="Submit")
-        self._role_heading = page.get_by_role("heading", name="Please select a role")
-        self._role = page.get_by_label("Role", exact=True)
-        self._continue = page.get_by_role("button", name="Continue")
 
     def _shown(self) -> Logon:
-        expect(self._heading).to_be_visible()
+        expect(locate_sync(self.page, screens.Logon.password).first).to_be_visible()
         return self
 
     def log_on(
         self, username: str, password: str, *, role: str, email_code: Callable[[], str]
     ) -> Toms:
-        """Log on and work as ``role``, the option's text, e.g. ``"LEA CAASPP Coordinator -
-        Capistrano Unified (30664640000000)"``.
+        """Log on and work as ``role``, (part of) the role's text, e.g. ``"LEA CAASPP
+        Coordinator - Capistrano Unified (30664640000000)"``.
 
         A browser the portal does not know is asked for the code e-mailed to the user;
         ``email_code`` is called only then, to read it.
         """
-        self._username.fill(username)
-        self._password.fill(password)
-        self._secure_logon.click()
-        expect(self._code_heading.or_(self._role_heading)).to_be_visible()
-        if self._code_heading.is_visible():
-            self._code.fill(email_code())
-            self._submit_code.click()
-        expect(self._role_heading).to_be_visible()
-        self._role.select_option(label=role)
-        self._continue.click()
+        page = self.page
+        locate_sync(page, screens.Logon.username).first.fill(username)
+        locate_sync(page, screens.Logon.password).first.fill(password)
+        locate_sync(page, screens.Logon.button).first.click()
+        code = locate_sync(page, screens.CodeStep.field).first
+        roles = locate_sync(page, screens.RoleStep.field).or_(page.get_by_role("radio")).first
+        tabs = locate_sync(page, screens.Toms.students).first
+        expect(code.or_(roles).or_(tabs)).to_be_visible()
+        if code.is_visible():
+            code.fill(email_code())
+            submit = locate_sync(page, screens.CodeStep.submit)
+            if submit.count():
+                submit.first.click()
+            else:
+                code.press("Enter")
+            expect(roles.or_(tabs)).to_be_visible()
+        if roles.is_visible():
+            self._choose_role(role)
         return Toms(self.page)._shown()
+
+    def _choose_role(self, role: str) -> None:
+        page = self.page
+        wanted = re.compile(re.escape(role), re.IGNORECASE)
+        field = locate_sync(page, screens.RoleStep.field).first
+        if field.count() and field.evaluate("el => el.tagName") == "SELECT":
+            labels = [" ".join(t.split()) for t in field.get_by_role("option").all_inner_texts()]
+            field.select_option(label=next(t for t in labels if wanted.search(t)))
+        else:
+            page.get_by_role("radio", name=wanted).first.check()
+        submit = locate_sync(page, screens.RoleStep.submit)
+        if submit.count():
+            submit.first.click()
+        else:
+            field.press("Enter")
 
 
 class Toms:
@@ -98,78 +133,76 @@ class Toms:
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self._tabs = page.get_by_role("navigation", name="Main")
-        self._students_tab = self._tabs.get_by_role("link", name="Students", exact=True)
-        self._frame = page.frame_locator(CONTENT_FRAME)
 
     def _shown(self) -> Toms:
-        expect(self._tabs).to_be_visible()
+        expect(locate_sync(self.page, screens.Toms.students).first).to_be_visible()
         return self
 
     def students(self) -> StudentSearch:
         """Open the Students tab: the student search."""
-        self._students_tab.click()
-        return StudentSearch(self._frame)._shown()
+        locate_sync(self.page, screens.Toms.students).first.click()
+        return StudentSearch(self.page)._shown()
 
 
 class StudentSearch:
     """Students > View & Edit Students: the search form."""
 
-    def __init__(self, frame: FrameLocator) -> None:
-        self._frame = frame
-        self._heading = frame.get_by_role("heading", name="Search for Students")
-        self._ssid = frame.get_by_label("SSID", exact=True)
-        self._search = frame.get_by_role("button", name="SEARCH", exact=True)
+    def __init__(self, page: Page) -> None:
+        self.page = page
 
     def _shown(self) -> StudentSearch:
-        expect(self._heading).to_be_visible()
+        _shown_in_content(self.page, screens.Search.ssid)
         return self
 
     def search(self, ssid: str) -> SearchResults:
         """Search for one student by SSID."""
-        self._ssid.fill(ssid)
-        self._search.click()
-        return SearchResults(self._frame)._shown()
+        frame = _frame(self.page)
+        locate_sync(frame, screens.Search.ssid).first.fill(ssid)
+        locate_sync(frame, screens.Search.search).first.click()
+        return SearchResults(self.page)._shown()
 
 
 class SearchResults:
-    """The search form with its results below: a table, or "No students found."."""
+    """The search form with its results below: a table (or grid), or an empty search."""
 
-    def __init__(self, frame: FrameLocator) -> None:
-        self._frame = frame
-        self._table = frame.get_by_role("table", name="Search Results")
-        self._none_found = frame.get_by_role("status").filter(has_text="No students found.")
+    def __init__(self, page: Page) -> None:
+        self.page = page
 
     def _shown(self) -> SearchResults:
-        expect(self._table.or_(self._none_found)).to_be_visible()
+        frame = _frame(self.page)
+        answer = locate_sync(frame, screens.Search.results).or_(
+            locate_sync(frame, screens.Search.none))
+        expect(answer.first).to_be_visible()
         return self
 
     def open(self, ssid: str) -> StudentProfile:
-        """Click View Student on the student's row."""
-        row = self._table.get_by_role("row").filter(
-            has=self._frame.get_by_role("cell", name=ssid, exact=True)
-        )
+        """Click the magnifying glass in the Actions column of the student's row."""
+        frame = _frame(self.page)
+        results = locate_sync(frame, screens.Search.results).first
+        row = row_with_sync(frame, results, ssid)
         expect(row).to_have_count(1)
-        row.get_by_role("link", name="View Student").click()
-        return StudentProfile(self._frame)._shown()
+        heads = [" ".join(h.split()) for h in results.get_by_role("columnheader")
+                 .all_inner_texts()]
+        at = next(i for i, h in enumerate(heads) if words.matches("results.actions", h))
+        cell = row.get_by_role("cell").or_(row.get_by_role("gridcell")).nth(at)
+        cell.get_by_role("link").or_(cell.get_by_role("button")).first.click()
+        return StudentProfile(self.page)._shown()
 
 
 class StudentProfile:
     """A student's profile, with its tabs."""
 
-    def __init__(self, frame: FrameLocator) -> None:
-        self._frame = frame
-        self._heading = frame.get_by_role("heading", name="Student Profile")
-        self._assignments_tab = frame.get_by_role("tab", name="Test Assignments")
+    def __init__(self, page: Page) -> None:
+        self.page = page
 
     def _shown(self) -> StudentProfile:
-        expect(self._heading).to_be_visible()
+        _shown_in_content(self.page, screens.Profile.assignments)
         return self
 
     def test_assignments(self) -> TestAssignments:
         """Open the Test Assignments tab."""
-        self._assignments_tab.click()
-        return TestAssignments(self._frame)._shown()
+        locate_sync(_frame(self.page), screens.Profile.assignments).first.click()
+        return TestAssignments(self.page)._shown()
 
 
 class TestAssignments:
@@ -177,49 +210,53 @@ class TestAssignments:
 
     __test__ = False  # a page, not a test class, despite its name
 
-    def __init__(self, frame: FrameLocator) -> None:
-        self._frame = frame
-        self._table = frame.get_by_role(
-            "table", name=re.compile(r"^Current Active Test Assignments for ")
-        )
-        self._columns = self._table.get_by_role("columnheader")
-        self._dialog = frame.get_by_role("dialog", name="Select Condition Code")
-        self._code_choice = self._dialog.get_by_label(
-            re.compile(r"^Select the condition code for this student")
-        )
-        self._dialog_save = self._dialog.get_by_role("button", name="SAVE", exact=True)
-        # While the dialog is closed, the SAVE at the bottom of the page is the only one shown.
-        self._save = frame.get_by_role("button", name="SAVE", exact=True)
-        self._saved = frame.get_by_role("status").filter(has_text=CHANGES_SAVED)
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def _table(self) -> Locator:
+        return locate_sync(_frame(self.page), screens.Assignments.table).first
 
     def _shown(self) -> TestAssignments:
-        expect(self._table).to_be_visible()
+        _shown_in_content(self.page, screens.Assignments.table)
         return self
 
     def _row(self, test: str) -> Locator:
-        return self._table.get_by_role("row").filter(
-            has=self._frame.get_by_role("cell", name=test, exact=True)
-        )
+        return row_with_sync(_frame(self.page), self._table(), test)
 
     def code_of(self, test: str) -> str | None:
         """The condition code shown for ``test`` (its full name), or None if blank."""
         row = self._row(test)
         expect(row).to_have_count(1)
-        column = self._columns.all_inner_texts().index("Condition Code")
-        code = row.get_by_role("cell").nth(column).inner_text().strip()
-        return code or None
+        heads = [" ".join(h.split()) for h in self._table().get_by_role("columnheader")
+                 .all_inner_texts()]
+        column = next(i for i, h in enumerate(heads) if words.matches("assignments.code", h))
+        cells = row.get_by_role("cell").or_(row.get_by_role("gridcell"))
+        shown = re.match(r"\s*([A-Za-z0-9]+)", cells.nth(column).inner_text())
+        return shown.group(1).upper() if shown else None
 
     def set_code(self, test: str, code: str) -> None:
         """Stage ``code`` for ``test`` with COND. CODE and the dialog; :meth:`save` stores it."""
+        frame = _frame(self.page)
         row = self._row(test)
-        row.get_by_role("button", name="COND. CODE").click()
-        expect(self._dialog).to_be_visible()
-        self._code_choice.select_option(code)
-        self._dialog_save.click()
-        expect(self._dialog).to_be_hidden()
-        expect(row.get_by_role("cell", name=code, exact=True)).to_be_visible()
+        locate_sync(row, screens.Assignments.cond_code).click()
+        dialog = locate_sync(frame, screens.CodeDialog.dialog).first
+        expect(dialog).to_be_visible()
+        choice = locate_sync(frame, screens.CodeDialog.code).first
+        labels = [" ".join(t.split()) for t in choice.get_by_role("option").all_inner_texts()]
+        wanted = re.compile(rf"^\s*{re.escape(code)}\b", re.IGNORECASE)
+        choice.select_option(label=next(t for t in labels if wanted.match(t)))
+        locate_sync(frame, screens.CodeDialog.save).first.click()
+        expect(dialog).to_be_hidden()
+        expect(row).to_contain_text(code)
 
     def save(self) -> None:
-        """Click the SAVE at the bottom of the page and wait until TOMS says it saved."""
-        self._save.click()
-        expect(self._saved).to_be_visible()
+        """Click the SAVE at the bottom of the page; wait until the portal shows the table
+        again (a new page, or the view drawn anew), which shows what it stored."""
+        before = self._table().element_handle()
+        locate_sync(_frame(self.page), screens.Assignments.save).last.click()
+        # Its page gone (an error here) or the view drawn anew: either way, replaced.
+        with contextlib.suppress(PlaywrightError):
+            before.wait_for_element_state("hidden")
+        with contextlib.suppress(PlaywrightError):
+            before.dispose()
+        self._shown()

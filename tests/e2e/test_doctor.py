@@ -20,7 +20,7 @@ CHECKS = [
     "settings", "browser", "portal", "logon and role", "MyTOMS Home", "search form",
     "search results", "student profile", "Test Assignments", "condition code dialog",
 ]
-CAPTION = "Current Active Test Assignments for"
+COLUMN = "Test Program"
 
 
 def _settings(url: str, tmp_path: Path, **overrides: object) -> Settings:
@@ -51,14 +51,15 @@ def _check_names(lines: list[str]) -> list[str]:
 
 @pytest.fixture()
 def changed_portal() -> Generator[str, None, None]:
-    """A portal whose Test Assignments table has another caption, as after a TOMS release."""
+    """A portal whose Test Assignments table no longer has the guide's "Test Program" column,
+    as after a TOMS release that renames it."""
     app = create_app(PortalConfig(students=60))
 
     @app.after_request
-    def rename_caption(response: Response) -> Response:
+    def rename_column(response: Response) -> Response:
         if response.mimetype == "text/html" and not response.direct_passthrough:
             html = response.get_data(as_text=True)
-            response.set_data(html.replace(CAPTION, "Assignments of"))
+            response.set_data(html.replace(f">{COLUMN}<", ">Assessment<"))
         return response
 
     with PortalServer(app=app) as server:
@@ -67,8 +68,10 @@ def changed_portal() -> Generator[str, None, None]:
 
 @pytest.mark.browser
 def test_healthy_portal_passes_every_check_and_changes_nothing(
-    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built_portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On each build (default, alt): every check passes, naming the entries that matched."""
+    portal = built_portal
     monkeypatch.chdir(tmp_path)
     students_before, audit_before = portal.students(), portal.audit()
 
@@ -77,8 +80,12 @@ def test_healthy_portal_passes_every_check_and_changes_nothing(
     output = "\n".join(lines)
     assert status == 0, output
     assert _check_names(lines) == CHECKS, output
-    assert all(line.startswith("ok    ") for line in lines[:-1]), output
+    assert all(line.startswith(("ok    ", "      matched ")) for line in lines[:-1]), output
     assert lines[-1].startswith("All 10 checks passed"), output
+    # Which entry of the word list matched, with its source, at each step.
+    assert "[search.ssid: opt-out-quick-guide.txt:84]" in output, output
+    assert "[assignments.save: opt-out-quick-guide.txt:155]" in output, output
+    assert "[code.field: assumed]" in output, output  # the e-mailed code step
     assert PASSWORD not in output
     assert portal.audit() == audit_before
     assert portal.students() == students_before  # no condition code stored anywhere
@@ -96,9 +103,10 @@ def test_changed_assignments_page_fails_there_and_stops(
     assert status == 1, output
     assert _check_names(lines) == CHECKS[:CHECKS.index("Test Assignments") + 1], output
     fail = next(line for line in lines if line.startswith("FAIL"))
-    assert fail.startswith(f'FAIL  Test Assignments: no table "{CAPTION} …"'), output
-    assert '"Assignments of …"' in fail, output  # what the page shows, without the name
-    assert "TOMS has changed" in output and "Nothing was changed" in output
+    # What was looked for, and what the page shows instead.
+    assert fail.startswith("FAIL  Test Assignments: the portal did not show"), output
+    assert f'"{COLUMN}"' in fail and "the page shows:" in fail, output
+    assert "word list" in output and "Nothing was changed" in output
 
 
 def test_missing_password_is_one_line_and_exit_2(

@@ -111,3 +111,42 @@ def test_each_xdist_worker_gets_its_own_portal(
     urls = {path.stem.split("-")[0]: path.read_text() for path in pytester.path.glob("*.url")}
     assert sorted(urls) == ["gw0", "gw1"]
     assert len(set(urls.values())) == 2
+
+
+ALT_TESTS = '''
+import pytest
+
+from mock_portal import PortalConfig
+
+ELA = "Smarter Balanced for English Language Arts/Literacy"
+
+
+@pytest.fixture(scope="session")
+def toms_portal_config():
+    return PortalConfig(students=120, build="alt")
+
+
+def test_the_kit_sets_a_pge_on_the_other_build(toms, toms_portal):
+    student = next(
+        s for s in toms_portal.students()
+        if {"test": ELA, "status": "Assigned", "condition_code": None} in s["assignments"]
+    )
+    assignments = toms.students().search(student["ssid"]).open(student["ssid"]).test_assignments()
+    assignments.set_code(ELA, "PGE")
+    assignments.save()
+    assert assignments.code_of(ELA) == "PGE"
+    assert toms_portal.code(student["ssid"], ELA) == "PGE"
+'''
+
+
+@pytest.mark.browser
+def test_the_kit_works_on_the_alt_build_with_the_flows_definitions(
+    pytester: pytest.Pytester,
+) -> None:
+    """The kit finds the pages of a build with other markup and other un-guided wording,
+    through the same definitions as the flows."""
+    pytester.makepyfile(test_alt=ALT_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:toms_rpa", "-p", "flows.testing.plugin", "-p", "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1)
