@@ -19,15 +19,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flows import words
 from flows.optout.run import EXIT_STOPPED, RunResult, run_optout
 from flows.optout.shard import parse_shard
-from rpa.errors import InputError, RunStopped
+from rpa.errors import InputError, RunStopped, SystemFailure
 from rpa.logs import setup_logging
 from rpa.settings import Settings, load_settings
 
 __all__ = ["main", "mock_portal_process"]
 
 log = logging.getLogger("toms-rpa")
+
+RETRY_ADVICE = (
+    "Nothing more was done. Run the same command again in a few minutes; if it happens again, "
+    "run `toms-rpa doctor`, which names the page and what it showed."
+)
 
 EXIT_INPUT = 2
 SAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "fixtures" / "rosters" / "sample.csv"
@@ -81,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     watch_inbox.add_argument("inbox", type=Path)
     watch_inbox.add_argument("--workers", type=int)
     watch_inbox.add_argument("--json", action="store_true", help=JSON_HELP)
+    sub.add_parser(
+        "words",
+        help="list every word the flows look for on the portal, with its source, and where "
+        "to add your portal's own",
+    )
     doctor = sub.add_parser(
         "doctor",
         help="check settings, browser, logon and every TOMS page the flows need; changes nothing",
@@ -162,7 +173,26 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
         overrides["state_dir"] = args.state_dir
     if getattr(args, "workers", None):
         overrides["workers"] = args.workers
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    used = words.load_configured(settings.words_file, settings.state_dir)
+    if used is not None:
+        log.info("Your portal's words: %s", used)
+    return settings
+
+
+def _words(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    print("Every word toms-rpa looks for on the portal: an entry's key, where its words come "
+          "from (a quick guide's file and line, or assumed), and its wordings, tried in order.")
+    print()
+    for line in words.listing():
+        print(line)
+    where = settings.words_file or settings.state_dir / words.USER_FILE
+    print()
+    print(f"To add your portal's wordings, write them in {where} (or the file named by "
+          "TOMS_WORDS_FILE), for example:")
+    print('    "results.none" = ["Nothing matched your search"]')
+    return 0
 
 
 def _print_result(result: RunResult, *, kind: str) -> None:
@@ -300,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
+        if args.command == "words":
+            return _words(args)
         if args.command == "demo":
             return _demo(args)
         if args.command == "practice":
@@ -314,6 +346,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except RunStopped as err:
         print(f"toms-rpa: stopped: {err}", file=sys.stderr)
+        return EXIT_STOPPED
+    except SystemFailure as err:
+        # The portal did something the flows did not expect: say what, and what to do.
+        log.debug("The portal behaved unexpectedly", exc_info=True)
+        print(f"toms-rpa: {err}", file=sys.stderr)
+        print(f"toms-rpa: {RETRY_ADVICE}", file=sys.stderr)
+        return EXIT_STOPPED
+    except Exception as err:
+        log.debug("Unexpected error", exc_info=True)
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        print(f"toms-rpa: unexpected error: {first}", file=sys.stderr)
+        print(f"toms-rpa: {RETRY_ADVICE} The details are in the log (logs/toms-rpa.log in the "
+              "state directory).", file=sys.stderr)
         return EXIT_STOPPED
     except KeyboardInterrupt:
         print("toms-rpa: interrupted; run the same command again to resume", file=sys.stderr)

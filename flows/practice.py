@@ -106,7 +106,8 @@ async def _training_site(
     """Logged on to the Test Administrator Training Site, from the portal home page."""
     settings.require_credentials()
     state_path = settings.state_dir / "training-site-state.json"
-    saved = json.loads(state_path.read_text()) if state_path.is_file() else None
+    remember = settings.remember_browser
+    saved = json.loads(state_path.read_text()) if remember and state_path.is_file() else None
     async with open_browser(settings) as browser:
         # Not traced: the password is typed in this context.
         context = await browser.new_context(storage_state=saved)
@@ -137,7 +138,10 @@ async def _training_site(
                     log.warning("Logon to the training site failed (%s); trying again", err)
                     await practice_again(page, settings)
             private_dir(settings.state_dir)
-            write_private_text(state_path, json.dumps(await context.storage_state()))
+            if remember:
+                write_private_text(state_path, json.dumps(await context.storage_state()))
+            else:
+                state_path.unlink(missing_ok=True)
             yield page, home
         finally:
             await context.close()

@@ -181,18 +181,21 @@ class LogonLimits:
     def failed(self, err: SystemFailure, *, sent_password: bool) -> None:
         """Record a failed logon; raise :class:`LogonFailed` at the second of its kind.
 
-        Only a page the flows do not recognize after the password counts: an error page or a
-        portal that does not answer is met again by a person too, who tries again.
+        A page the flows do not recognize counts, the same one twice is the end: trying again
+        would only repeat it, and after the password it could lock the account. An error page
+        or a portal that does not answer is met again by a person too, who tries again.
         """
-        if not sent_password or not isinstance(err, PageNotRecognized):
+        if not isinstance(err, PageNotRecognized):
             return
-        cause = err.signature
-        self.failures[cause] += 1
-        if self.failures[cause] >= self.MAX_SAME_FAILURE:
+        self.failures[err.signature] += 1
+        if self.failures[err.signature] >= self.MAX_SAME_FAILURE:
+            sent = (
+                f" (the password was sent {self.passwords} times)" if sent_password else ""
+            )
             raise LogonFailed(
-                f"could not log on to TOMS, twice for the same reason: {err}. toms-rpa "
-                "stopped before the account locks. If that page is a step of your portal's "
-                "logon, add its words to your word list (TOMS_WORDS_FILE; `toms-rpa words` "
+                f"could not log on to TOMS: the same page came twice{sent}: {err}. toms-rpa "
+                "stopped rather than try again and again. If that page is a step of your "
+                "portal, add its words to your word list (TOMS_WORDS_FILE; `toms-rpa words` "
                 "lists the entries) and run again."
             ) from err
 
@@ -220,7 +223,7 @@ class TomsSession:
     async def start(self) -> None:
         """Reuse the saved logon if it still works, else log on."""
         saved: StorageState | None = None
-        if self.state_path.is_file():
+        if self.settings.remember_browser and self.state_path.is_file():
             try:
                 saved = json.loads(self.state_path.read_text())
             except (OSError, ValueError):
@@ -269,7 +272,11 @@ class TomsSession:
             state: StorageState = await context.storage_state()  # type: ignore[assignment]
         finally:
             await context.close()
-        write_private_text(self.state_path, json.dumps(state))
+        if self.settings.remember_browser:
+            write_private_text(self.state_path, json.dumps(state))
+        else:
+            # Kept for this run only: the next run asks for a new e-mailed code.
+            self.state_path.unlink(missing_ok=True)
         self.state = state
         self.generation += 1
 

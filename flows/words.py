@@ -2,7 +2,7 @@
 
 This is the flows' one list of words, kept as a translator keeps a catalogue: each entry has
 a key, the words as its source writes them, the source itself (``#: file:line`` of one of the
-two quick guides in ``shared/portal-guides/``, or ``assumed`` when no guide shows the step) and
+two quick guides in ``docs/portal-guides/``, or ``assumed`` when no guide shows the step) and
 alternatives. A person's portal is never ours: wherever the guides are silent (the e-mailed
 code, the role choice, empty results, error pages, the practice site's lists and dialogs), an
 entry carries several plausible wordings, never one.
@@ -30,8 +30,8 @@ from typing import Literal
 from rpa.errors import InputError
 
 __all__ = [
-    "CATALOGUE", "GUIDES", "Entry", "Match", "entry", "extend", "load_user_words", "matches",
-    "pattern", "reset", "texts",
+    "CATALOGUE", "GUIDES", "USER_FILE", "Entry", "Match", "entry", "extend", "listing",
+    "load_configured", "load_user_words", "matches", "pattern", "reset", "texts",
 ]
 
 Match = Literal["exact", "start", "contains"]
@@ -40,6 +40,7 @@ OPT_OUT = "opt-out-quick-guide.txt"
 PRACTICE = "practice-session-quick-guide.txt"
 GUIDES = (OPT_OUT, PRACTICE)
 ASSUMED = "assumed"
+USER_FILE = "words.toml"
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,30 @@ def load_user_words(path: Path) -> int:
         raise InputError(f"The word list {path} must map entry keys to lists of words")
     extend(words, origin=str(path))
     return len(words)
+
+
+def load_configured(words_file: Path | None, state_dir: Path) -> Path | None:
+    """The user's word list: ``words_file`` when set (it must be there), else ``words.toml``
+    in the state directory when there is one. Returns the file read, if any."""
+    path = words_file if words_file is not None else state_dir / USER_FILE
+    if words_file is None and not path.is_file():
+        return None
+    load_user_words(path)
+    return path
+
+
+def listing() -> list[str]:
+    """Every entry, for ``toms-rpa words``: key, source, and its wordings."""
+    lines = []
+    for found in CATALOGUE.values():
+        lines.append(f"{found.key}  ({found.source}; {found.match})  {found.note}")
+        for text in found.user:
+            lines.append(f"    {text!r}  (yours)")
+        for text in found.words:
+            lines.append(f"    {text!r}" + ("  (the guide's)" if found.from_guide else ""))
+        for text in found.also:
+            lines.append(f"    {text!r}  (assumed)")
+    return lines
 
 
 def reset() -> None:

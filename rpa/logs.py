@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rpa.files import FILE_MODE, private_dir
 
-__all__ = ["SecretFilter", "setup_logging"]
+__all__ = ["BriefFormatter", "SecretFilter", "setup_logging"]
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
@@ -23,6 +23,18 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         os.close(fd)
         os.chmod(self.baseFilename, FILE_MODE)
         return super()._open()
+
+
+class BriefFormatter(logging.Formatter):
+    """One line a record: a traceback goes to the log file, never to the person's screen."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
 
 
 class SecretFilter(logging.Filter):
@@ -55,7 +67,7 @@ def setup_logging(
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     secret_filter = SecretFilter(secrets)
     console = logging.StreamHandler()
-    console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    console.setFormatter(BriefFormatter("%(levelname)s %(message)s"))
     console.addFilter(secret_filter)
     root.addHandler(console)
     if log_dir is not None:

@@ -52,10 +52,20 @@ class Settings(BaseSettings):
         default=Path(".state"), description="Runs, journals, saved browser state, artifacts."
     )
     timeout_ms: int = Field(default=30_000, ge=1_000, description="How long to wait for a page.")
+    words_file: Path | None = Field(
+        default=None,
+        description="A TOML file of the portal's own wordings (default: words.toml in the "
+        "state directory, when there is one).",
+    )
+    remember_browser: bool = Field(
+        default=True,
+        description="Keep the logged-on browser (and the cookie that skips the e-mailed code) "
+        "in the state directory between runs; false keeps it in memory for the run only.",
+    )
     trace: ArtifactMode = Field(default="only-on-failure", description="Playwright traces.")
     screenshot: ArtifactMode = Field(default="only-on-failure", description="Screenshots.")
 
-    @field_validator("browser_path", "browser_endpoint", mode="before")
+    @field_validator("browser_path", "browser_endpoint", "words_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `TOMS_BROWSER_PATH=` in .env means "not set", not "the current directory".

@@ -14,19 +14,9 @@ from playwright.async_api import Frame, Locator, Page
 
 from flows import words
 from flows.pages import screens
-from flows.pages.base import (
-    Expect,
-    Row,
-    Table,
-    acting,
-    arrive,
-    fill,
-    press,
-    read_table,
-    replaced,
-    watch,
-)
+from flows.pages.base import Expect, acting, arrive, fill, press, replaced, watch
 from flows.pages.spec import Spec, content_frame, locate, row_with
+from flows.pages.tables import Row, Table, optional_column, read_table
 from rpa.errors import PageNotRecognized, PortalUnavailable
 
 __all__ = [
@@ -164,8 +154,8 @@ class StudentSearch:
         where = "the search results"
         ssid = table.column("results.ssid", where)
         name = table.column("results.name", where)
-        school = _optional_column(table, "results.school")
-        grade = _optional_column(table, "results.grade")
+        school = optional_column(table, "results.school")
+        grade = optional_column(table, "results.grade")
         results = []
         for row in table.rows:
             cells = row.cells
@@ -209,7 +199,7 @@ class StudentSearch:
             table = await read_table(results, what="the search results",
                                      timeout_ms=self.timeout_ms)
         mine = _rows_of(table, ssid)
-        actions = _optional_column(table, "results.actions")
+        actions = optional_column(table, "results.actions")
         controls = mine[0].controls if mine else ()
         chosen = [i for i, c in enumerate(controls) if actions is not None and c.cell == actions]
         if not chosen:
@@ -232,13 +222,6 @@ def _rows_of(table: Table, ssid: str) -> list[Row]:
 
 def _controls(scope: Locator) -> Locator:
     return scope.get_by_role("link").or_(scope.get_by_role("button"))
-
-
-def _optional_column(table: Table, key: str) -> int | None:
-    for index, head in enumerate(table.heads):
-        if words.matches(key, head):
-            return index
-    return None
 
 
 class StudentProfile:
