@@ -165,7 +165,7 @@ def test_patterns_ignore_case_spacing_help_marks_and_apostrophes() -> None:
     assert words.matches("search.view_edit", "View  &\nEdit Students")
     assert not words.matches("search.button", "SEARCH AGAIN")
     assert words.matches("assignments.action", "Action ?")
-    assert words.matches("page.error", "We’re sorry, something broke")
+    assert words.matches("page.error", "We\u2019re sorry, something broke")
     assert words.matches("page.error", "We're sorry, something broke")
     assert words.matches("results.none", "0 records match your criteria")
     assert words.matches("logon.button", "Secure Logon") and words.matches(
