@@ -11,6 +11,10 @@ retried; a system error is retried with backoff, then stops the run so it can be
         ├── PortalUnavailable   an error page, or the portal did not answer in time
         ├── PageNotRecognized   the portal settled on a page that is not the one expected
         ├── SessionExpired      the portal sent us back to its logon page
+        ├── JournalUnavailable  the journal's database cannot be reached: retried with backoff,
+        │                       then the run stops (resumable; nothing is lost)
+        ├── LeaseLost           rows this process claimed were taken over by another, after
+        │                       their claim ran out unrenewed: it leaves them alone
         └── RunStopped          too many system failures in a row: the run stopped, resumable
             └── LogonFailed     the logon failed twice for the same reason: stopped before
                                 the account locks
@@ -21,6 +25,8 @@ from __future__ import annotations
 __all__ = [
     "BusinessError",
     "InputError",
+    "JournalUnavailable",
+    "LeaseLost",
     "LogonFailed",
     "PageNotRecognized",
     "PortalUnavailable",
@@ -79,6 +85,14 @@ class PageNotRecognized(SystemFailure):
 
 class SessionExpired(SystemFailure):
     """The portal's session ended; log on again and retry."""
+
+
+class JournalUnavailable(SystemFailure):
+    """The journal's database cannot be reached (or answered with a connection error)."""
+
+
+class LeaseLost(SystemFailure):
+    """The claim on a group of items is no longer this process's: another took the group over."""
 
 
 class RunStopped(SystemFailure):

@@ -62,14 +62,39 @@ class Settings(BaseSettings):
         description="Keep the logged-on browser (and the cookie that skips the e-mailed code) "
         "in the state directory between runs; false keeps it in memory for the run only.",
     )
+    journal_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL database (postgresql://USER@HOST/DATABASE) that keeps the "
+        "journal, so that several machines share a run; by default the journal is "
+        "journal.sqlite3 in the state directory.",
+    )
+    # A minute: long beside a student's few seconds and a page's 30 s timeout, so a claim
+    # never runs out under a worker that is alive; short enough that a dead machine's rows
+    # move on soon.
+    journal_lease_s: float = Field(
+        default=60.0, ge=2.0, le=3600.0,
+        description="Seconds a claim on a student's rows lasts unrenewed (a shared journal): "
+        "after that, another machine may take them over.",
+    )
     trace: ArtifactMode = Field(default="only-on-failure", description="Playwright traces.")
     screenshot: ArtifactMode = Field(default="only-on-failure", description="Screenshots.")
 
-    @field_validator("browser_path", "browser_endpoint", "words_file", mode="before")
+    @field_validator(
+        "browser_path", "browser_endpoint", "words_file", "journal_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `TOMS_BROWSER_PATH=` in .env means "not set", not "the current directory".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("journal_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a PostgreSQL address: postgresql://USER@HOST/DATABASE")
+        return value
 
     @field_validator("state_dir", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import signal
 import sys
@@ -27,6 +28,7 @@ from hypothesis import settings as hypothesis_settings
 from mock_portal import PortalConfig
 from mock_portal.server import PortalServer
 from rpa.browser import find_browser
+from rpa.postgres import PrivatePostgres, find_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +109,38 @@ def base_url(pytestconfig: pytest.Config) -> str | None:
     """
     given = pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url")
     return str(given) if given else None
+
+
+# --- a private PostgreSQL -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Generator[PrivatePostgres, None, None]:
+    """A PostgreSQL server of the session's own, on a unix socket in its data folder.
+
+    Stopped with ``pg_ctl -m immediate stop`` when the session ends, so that nothing is left
+    running. Where PostgreSQL is not installed the tests that need it are skipped, except in CI
+    (``./run`` installs it), where that fails them.
+    """
+    if find_postgres() is None:
+        message = "PostgreSQL is not installed (./run installs Debian's postgresql package)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with PrivatePostgres() as server:
+        yield server
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: PrivatePostgres) -> Generator[str, None, None]:
+    """An address on the session's PostgreSQL with nothing in it (a schema of its own)."""
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    url = postgres_server.create_schema(name)
+    yield url
+    postgres_server.drop_schema(name)
 
 
 # --- nothing left running -----------------------------------------------------------------

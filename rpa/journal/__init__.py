@@ -1,0 +1,14 @@
+"""The run journal: the durable, shared work queue a run is resumed from.
+
+``Journal(path)`` keeps it in a SQLite file of the state directory (one machine);
+``Journal("postgresql://...")`` in PostgreSQL, where several machines share one run. Both run
+the same SQL (see :mod:`rpa.journal._core`); only how each database is reached differs
+(:mod:`rpa.journal._sqlite`, :mod:`rpa.journal._postgres`).
+"""
+
+from rpa.journal._core import PENDING, RUNNING, Claim, Item, Journal, Standing, is_journal_url
+from rpa.journal._postgres import safe_url
+
+__all__ = [
+    "PENDING", "RUNNING", "Claim", "Item", "Journal", "Standing", "is_journal_url", "safe_url",
+]

@@ -1,0 +1,87 @@
+"""The journal in SQLite: a private file of the state directory, for one machine."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rpa.errors import JournalUnavailable
+from rpa.files import FILE_MODE, private_dir
+from rpa.journal._store import Dialect
+
+__all__ = ["SqliteStore"]
+
+DIALECT = Dialect(now="journal_now()", skip_locked="", for_update="", real="REAL")
+
+
+class _SqliteTx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._db.execute(sql, tuple(params)).rowcount
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute(sql, tuple(params)).fetchall()]
+
+    def many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self._db.executemany(sql, [tuple(p) for p in params])
+
+    def lock(self, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already holds the whole file's write lock."""
+
+
+class SqliteStore:
+    """``journal.sqlite3``, private to its owner (0600 in a 0700 folder)."""
+
+    dialect = DIALECT
+    shared = False
+
+    def __init__(self, path: Path) -> None:
+        private_dir(path.parent)
+        path.touch(mode=FILE_MODE, exist_ok=True)
+        path.chmod(FILE_MODE)
+        self.path = path
+        self.where = str(path)
+        # One thread at a time (the lock), but not always the one that opened it: an event
+        # loop may run in a thread of its own.
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            path, isolation_level=None, timeout=30, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        # The journal's clock, as PostgreSQL has its own: SQLite's julianday() is only to the
+        # millisecond.
+        self._db.create_function("journal_now", 0, time.time)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # A killed process loses nothing committed; only a power cut could, and then the
+        # worker re-reads the portal anyway.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def transaction(self) -> Iterator[_SqliteTx]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:  # "database is locked" after 30 s
+                raise JournalUnavailable(f"the journal {self.where} is busy: {err}") from err
+            try:
+                yield _SqliteTx(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def script(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.run(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
