@@ -128,9 +128,9 @@ async def profile(rows: int, latency_ms: int) -> tuple[StepClock, int, float]:
                 for row in group:
                     await clock.step("stage a code (COND. CODE, PGE, SAVE)",
                                      assignments.stage_code(row.test, row.code))
-                await clock.step("read the staged codes", assignments.read(buttons=False))
+                await clock.step("read the staged codes", assignments.read())
                 await clock.step("bottom SAVE, confirmation", assignments.save())
-                await clock.step("read the codes back", assignments.read(buttons=False))
+                await clock.step("read the codes back", assignments.read())
             bare = await _bare_load(context)
     return clock, len(students), bare
 

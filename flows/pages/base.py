@@ -69,7 +69,11 @@ class Watch:
     # The event count when a control was last pressed, and when the portal last answered with
     # a server error (5xx), to a page or to a script's request.
     last_action: int = 0
+    last_action_at: float = 0.0
     last_error: int = -1
+    # (event count, frame) of each navigation, the latest last; and a signal for every event.
+    moves: list[tuple[int, Frame]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def _request(self, request: Request) -> None:
         self.inflight[request] = time.monotonic()
@@ -81,6 +85,7 @@ class Watch:
 
     def _response(self, response: Response) -> None:
         request = response.request
+        self.inflight.pop(request, None)
         if request.is_navigation_request():
             self.status[response.frame] = response.status
         if response.status >= 500 and (
@@ -100,10 +105,51 @@ class Watch:
     def _navigated(self, frame: Frame) -> None:
         self.navigations[frame] = self.navigations.get(frame, 0) + 1
         self._touch()
+        self.moves = [*self.moves[-9:], (self.events, frame)]
 
     def _touch(self) -> None:
         self.last = time.monotonic()
         self.events += 1
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    def acted(self) -> None:
+        """Note that a control was just pressed: what follows is its answer."""
+        self.last_action = self.events
+        self.last_action_at = time.monotonic()
+
+    async def answered(self, *, timeout_s: float, idle_s: float = 0.015) -> None:
+        """Wait until the window has answered the last press, as far as its events tell.
+
+        A press that loads a page is answered once that page's document is parsed; one that
+        asks the portal by script, once those requests are done; one that changes the page
+        by itself (a tab shown), after a moment without any request. This waits on the
+        page's own events, asking the browser nothing, so that the page is looked at once
+        its answer is there rather than again and again while it loads.
+        """
+        mark = self.last_action
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            moved = [frame for at, frame in self.moves if at > mark]
+            if moved and not self.inflight:
+                frame = moved[-1]
+                if not frame.is_detached():
+                    with contextlib.suppress(PlaywrightError):
+                        await frame.wait_for_load_state("domcontentloaded", timeout=left * 1000)
+                return
+            if self.events > mark and not self.inflight and not moved:
+                return
+            waited = idle_s if self.events == mark else left
+            changed = self.changed
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=min(waited, left))
+            except TimeoutError:
+                if self.events == mark or not self.inflight:
+                    return
 
     def navigated(self, frame: Frame, since: int) -> bool:
         """Whether ``frame`` loaded another document since its count was ``since``."""
@@ -131,9 +177,10 @@ def watch(page: Page) -> Watch:
     found = _WATCHES.get(page)
     if found is None:
         found = _WATCHES[page] = Watch()
+        # Four events a request at most (a response counts as its end: the body of a page
+        # of the portal follows at once), each one Python call and no question to the page.
         page.on("request", found._request)
         page.on("response", found._response)
-        page.on("requestfinished", found._done)
         page.on("requestfailed", found._done)
         page.on("framenavigated", found._navigated)
     return found
@@ -230,6 +277,16 @@ _PRESS_JS = """
   return '';
 }
 """
+# The same, on what a locator finds, in one call: it must find exactly one. (A locator's
+# evaluate_all costs the browser a third of its evaluate, which adopts the element first.)
+_PRESS_ALL_JS = f"""
+(els, outside) => {{
+  if (outside) els = els.filter(e => !e.closest('[role=dialog], [role=alertdialog], dialog'));
+  if (els.length === 0) return 'none';
+  if (els.length > 1) return 'several';
+  return ({_PRESS_JS})(els[0], true);
+}}
+"""
 
 
 @asynccontextmanager
@@ -275,13 +332,34 @@ async def _not_found(page: Page, what: str, timeout_ms: float, *, where: str) ->
     )
 
 
-async def press(control: Locator, *, what: str, timeout_ms: float) -> None:
-    """Press a button, link or tab found by role and name, once a person could press it."""
-    watch(control.page).last_action = watch(control.page).events
+async def press(
+    control: Locator, *, what: str, timeout_ms: float, outside_dialogs: bool = False,
+    if_shown: bool = False,
+) -> bool:
+    """Press a button, link or tab found by role and name, once a person could press it.
+
+    ``control`` must find exactly one element (two SAVE buttons shown are not one); with
+    ``outside_dialogs``, one not inside a dialog (the page's own SAVE while a dialog's SAVE
+    is shown too). With ``if_shown``, a control not on the page is not waited for: returns
+    False at once.
+    """
+    seen = watch(control.page)
+    seen.acted()
     async with acting(control.page, timeout_ms=timeout_ms, what=what):
-        why = str(await control.evaluate(_PRESS_JS, True, timeout=timeout_ms))
+        why = str(await control.evaluate_all(_PRESS_ALL_JS, outside_dialogs))
+        if why == "none":
+            if if_shown:
+                return False
+            # Not there yet: wait until it shows (a role locator finds only what is shown).
+            await control.first.wait_for(state="visible", timeout=timeout_ms)
+            why = str(await control.evaluate_all(_PRESS_ALL_JS, outside_dialogs))
         if not why:
-            return
+            return True
+        if why == "several":
+            raise PageNotRecognized(
+                f"the page shows more than one of {what}; toms-rpa presses only the one a "
+                "person would be sure of", signature=f"several|{what}",
+            )
         # Not yet pressable: wait until it is (the overlay goes, the region stops loading).
         log.debug("%s is %s; waiting", what, why)
         handle = await control.element_handle(timeout=timeout_ms)
@@ -289,17 +367,22 @@ async def press(control: Locator, *, what: str, timeout_ms: float) -> None:
             frame = await handle.owner_frame()
             if frame is None:
                 raise PortalUnavailable(f"{what} went away before it could be pressed")
-            await frame.wait_for_function(
-                f"el => ({_PRESS_JS})(el, false) === ''", arg=handle, timeout=timeout_ms,
-                polling="raf",
-            )
+            try:
+                await frame.wait_for_function(
+                    f"el => ({_PRESS_JS})(el, false) === ''", arg=handle, timeout=timeout_ms,
+                    polling="raf",
+                )
+            except PlaywrightTimeout:
+                raise PortalUnavailable(
+                    f"{what} could not be pressed within {timeout_ms / 1000:g} s: it is {why}"
+                ) from None
             why = str(await handle.evaluate(_PRESS_JS, True))
         finally:
             with contextlib.suppress(PlaywrightError):
                 await handle.dispose()
         if why:
             raise PortalUnavailable(f"{what} could not be pressed: it is {why}")
-
+        return True
 
 
 async def fill(field_: Locator, value: str, *, what: str, timeout_ms: float) -> None:
@@ -417,6 +500,7 @@ async def arrive(
     settled_key: str | None = None,
     settle_s: float = 0.0,
     since: int | None = None,
+    which: bool = True,
 ) -> str:
     """Wait for one of ``expected``; raise on an error page, the logon page, or another page.
 
@@ -438,6 +522,9 @@ async def arrive(
     ``expected`` returns ``settled_key``: the portal said nothing, and that is its answer.
     """
     seen = watch(page)
+    if time.monotonic() - seen.last_action_at < 1.0:
+        # Right after a press: look once its answer has come, not while it is on its way.
+        await seen.answered(timeout_s=timeout_ms / 1000)
     since = seen.last_action if since is None else since
     settled = (settled_key, settle_s, since) if settled_key else None
     loop = asyncio.get_running_loop()
@@ -445,7 +532,7 @@ async def arrive(
     retries = 0
     while True:
         key = await _wait_keyed(page, expected, in_frame=in_frame, logged_on=logged_on,
-                                deadline=deadline, settled=settled, since=since)
+                                deadline=deadline, settled=settled, since=since, which=which)
         if key is None:
             what = " or ".join(e.what for e in expected.values())
             raise await _not_found(page, what, timeout_ms, where=where)
@@ -453,7 +540,7 @@ async def arrive(
             raise SessionExpired(f"the portal asked to log on again instead of showing {where}")
         if key not in ERROR_KEYS:
             matched = MATCHED.get()
-            if matched is not None and expected[key].key:
+            if matched is not None and key and expected[key].key:
                 matched.append(expected[key].key)
             return key
         scope = _scope(page, in_frame) if key == "__frame_error" else page.main_frame
@@ -483,6 +570,7 @@ async def _wait_keyed(
     deadline: float,
     settled: tuple[str, float, int] | None = None,
     since: int = 0,
+    which: bool = True,
 ) -> str | None:
     """Wait for one of ``expected``; in every slice that passes without it, look around.
 
@@ -497,16 +585,16 @@ async def _wait_keyed(
             return None
         scope = _scope(page, in_frame)
         wanted = {k: e.find(scope) for k, e in expected.items()}
-        side, top = _elsewhere(page, scope, logged_on=logged_on)
         if not in_frame:
-            wanted.update(top)  # one frame for all: a single wait covers the other pages too
+            # One frame for all: a single wait covers the other pages too.
+            wanted.update(_elsewhere(page, scope, logged_on=logged_on)[1])
         try:
             await _any_of(list(wanted.values())).wait_for(
                 state="visible", timeout=max(1.0, min(SLICE_MS, left))
             )
         except PlaywrightError as err:
             gone = not isinstance(err, PlaywrightTimeout)  # the frame went with its window
-            for others in ((side, top) if in_frame else ()):
+            for others in (_elsewhere(page, scope, logged_on=logged_on) if in_frame else ()):
                 with contextlib.suppress(PlaywrightError):
                     found = await _which(others)
                     if found is not None:
@@ -526,7 +614,10 @@ async def _wait_keyed(
             elif seen.quiet_s * 1000 >= SETTLED_MS:
                 return None
             continue
-        key = next(iter(wanted)) if len(wanted) == 1 else await _which(wanted)
+        if not which and in_frame:
+            key: str | None = ""
+        else:
+            key = next(iter(wanted)) if len(wanted) == 1 else await _which(wanted)
         if key is None:
             continue
         await _parsed(page, scope)

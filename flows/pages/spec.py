@@ -20,15 +20,13 @@ from playwright import async_api, sync_api
 from flows import words
 
 __all__ = [
-    "BUSY", "OUTSIDE_DIALOGS", "Spec", "build", "cell_with", "content_frame",
+    "BUSY", "Spec", "build", "cell_with", "content_frame",
     "content_frame_sync", "locate", "locate_sync", "row_with", "row_with_sync",
 ]
 
 Kind = Literal["role", "label", "text", "table", "dialog"]
 
-# The two generic selectors the flows use besides roles: what is inside no dialog (the page's
-# own SAVE while a dialog's SAVE is shown too), and a region that says it is still loading.
-OUTSIDE_DIALOGS = ":not([role=dialog] *):not([role=alertdialog] *):not(dialog *)"
+# The one generic selector the flows use besides roles: a region that says it is loading.
 BUSY = "[aria-busy=true]"
 # Each role looked for is a walk of the page in the browser: only the ones a field may have.
 TEXT_ROLES = ("textbox", "searchbox")
@@ -46,7 +44,8 @@ class Spec:
         roles: The roles it may have, preferred first (a tab may be a link).
         enabled: Only an enabled one (``disabled`` and ``aria-disabled`` both count).
         within: A container it must be inside (a dialog's SAVE).
-        outside_dialogs: Not inside any dialog (the page's own SAVE).
+        outside_dialogs: Not inside any dialog (the page's own SAVE): kept to when it is
+            pressed (:func:`flows.pages.base.press`), where it costs nothing.
     """
 
     what: str
@@ -146,8 +145,6 @@ def build(scope: Any, spec: Spec) -> Any:
         disabled = False if spec.enabled else None
         for role in spec.roles:
             add(scope.get_by_role(role, name=name, disabled=disabled))
-    if spec.outside_dialogs:
-        found = found.and_(scope.locator(OUTSIDE_DIALOGS))
     return found
 
 
@@ -165,7 +162,7 @@ def _row_with(scope: Any, table: Any, value: str) -> Any:
 
 def _cell_with(scope: Any, value: str) -> Any:
     found: Any = None
-    for role in ("cell", "gridcell", "rowheader"):
+    for role in ("cell", "gridcell"):
         locator = scope.get_by_role(role, name=value, exact=True)
         found = locator if found is None else found.or_(locator)
     return found

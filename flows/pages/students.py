@@ -24,6 +24,12 @@ __all__ = [
     "TestAssignments",
 ]
 
+# A drop-down's option labels as shown (null for a list that is not a drop-down).
+_OPTIONS_JS = """
+els => els.slice(0, 1).map(el => el.tagName === 'SELECT'
+  ? Array.from(el.options).map(o => (o.label || o.text || '').replace(/\\s+/g, ' ').trim())
+  : null)
+"""
 # After the bottom SAVE, a page still showing the table as it was once the portal has been
 # quiet this long has not re-rendered it: the student is opened again to read what is stored.
 SAVE_SETTLE_S = 1.5
@@ -70,11 +76,9 @@ class StudentSearch:
 
     async def open(self) -> StudentSearch:
         """Show the search form: Students > View & Edit Students where it is, else the tab."""
-        way_back = self._find(screens.Search.view_edit)
-        if await way_back.count():
-            await press(way_back.first, what=screens.Search.view_edit.described,
-                        timeout_ms=self.timeout_ms)
-        else:
+        way_back = self._find(screens.Search.view_edit).first
+        if not await press(way_back, what=screens.Search.view_edit.described,
+                           timeout_ms=self.timeout_ms, if_shown=True):
             await press(locate(self.page, screens.Toms.students).first,
                         what=screens.Toms.students.described, timeout_ms=self.timeout_ms)
         await arrive(
@@ -129,22 +133,22 @@ class StudentSearch:
         key = await arrive(
             self.page, expected, timeout_ms=timeout, where="the search results",
             redo=self._press_search, settled_key="nothing", settle_s=SEARCH_SETTLE_S,
-            since=since,
+            since=since, which=False,
         )
-        if key in ("none", "nothing"):
+        if key == "nothing":
             return []
-        if key == "alert":
-            message = " ".join((await self._find_alert().inner_text()).split())
-            if words.matches("results.none", message):
-                return []
-            raise PortalUnavailable(f"the search was refused: {message}")
-        table = await read_table(
-            self._find(screens.Search.results).first, what="the search results",
-            timeout_ms=timeout,
-        )
-        results = self._parse(table)
-        self._shown = table
-        return results
+        # Whichever answer came: the table tells most, in one look; else a message.
+        results = self._find(screens.Search.results).first
+        if await results.count():
+            table = await read_table(results, what="the search results", timeout_ms=timeout)
+            self._shown = table
+            return self._parse(table)
+        if await self._find(screens.Search.none).count():
+            return []
+        message = " ".join((await self._find_alert().inner_text()).split())
+        if words.matches("results.none", message):
+            return []
+        raise PortalUnavailable(f"the search was refused: {message}")
 
     def _find_alert(self) -> Locator:
         return _frame(self.page).get_by_role("alert").first
@@ -305,30 +309,27 @@ class TestAssignments:
         row = row_with(frame, self._table(), test)
         button = locate(row, screens.Assignments.cond_code)
         await press(button, what=f"COND. CODE for {test}", timeout_ms=timeout)
-        await arrive(
-            self.page, {"dialog": Expect.of(screens.CodeDialog.dialog)}, timeout_ms=timeout,
-            where=f"the condition code dialog for {test}", reload_on_error=0,
-        )
+        # The dialog's list is what a person uses next: choosing waits for it.
         await self._choose(code)
-        dialog = locate(frame, screens.CodeDialog.dialog)
         await press(locate(frame, screens.CodeDialog.save).first,
                     what=screens.CodeDialog.save.described, timeout_ms=timeout)
-        async with acting(self.page, timeout_ms=timeout, what="the dialog closing"):
-            await dialog.first.wait_for(state="hidden", timeout=timeout)
+        # The table shows the staged code once the dialog has closed; read() checks them all
+        # before the bottom SAVE, and a dialog still open covers the next COND. CODE.
 
     async def _choose(self, code: str) -> None:
         """The code whose label starts with it ("PGE: Parent/Guardian exemption", "PGE")."""
         frame = _frame(self.page)
-        field = locate(frame, screens.CodeDialog.code).first
-        dialog = locate(frame, screens.CodeDialog.dialog).first
-        if not await field.count():
-            field = dialog.get_by_role("combobox").or_(dialog.get_by_role("listbox")).first
+        field = locate(frame, screens.CodeDialog.code)
         wanted = re.compile(rf"^\s*{re.escape(code)}\b", re.IGNORECASE)
         async with acting(self.page, timeout_ms=self.timeout_ms,
                           what=f"the condition code {code} in the list"):
-            if await field.evaluate("el => el.tagName") == "SELECT":
-                labels = [" ".join(t.split())
-                          for t in await field.get_by_role("option").all_inner_texts()]
+            # What the list offers, in one look: a drop-down's option labels.
+            offered: list[list[str] | None] = await field.first.evaluate_all(_OPTIONS_JS)
+            if not offered:
+                await field.first.wait_for(state="visible", timeout=self.timeout_ms)
+                offered = await field.first.evaluate_all(_OPTIONS_JS)
+            labels = offered[0] if offered else None
+            if labels is not None:
                 chosen = [t for t in labels if wanted.match(t)]
                 if len(chosen) != 1:
                     raise PageNotRecognized(
@@ -336,9 +337,10 @@ class TestAssignments:
                         f"{'no' if not chosen else 'more than one'} code {code}",
                         signature=f"code {code}|the condition code dialog",
                     )
-                await field.select_option(label=chosen[0], timeout=self.timeout_ms)
+                await field.first.select_option(label=chosen[0], timeout=self.timeout_ms)
                 return
             # A list or radio buttons drawn by the portal: the option named by the code.
+            dialog = locate(frame, screens.CodeDialog.dialog).first
             option = dialog.get_by_role("option", name=wanted).or_(
                 dialog.get_by_role("radio", name=wanted)
             )
@@ -374,7 +376,8 @@ class TestAssignments:
         frame = _frame(self.page)
         save = locate(frame, screens.Assignments.save)
         async with replaced(self._table(), timeout_ms=timeout, settle_s=SAVE_SETTLE_S) as view:
-            await press(save.last, what=screens.Assignments.save.described, timeout_ms=timeout)
+            await press(save, what=screens.Assignments.save.described, timeout_ms=timeout,
+                        outside_dialogs=True)
         if view.unchanged:
             return SaveOutcome(rendered=False, message=await self._message())
         key = await arrive(
@@ -383,8 +386,9 @@ class TestAssignments:
              "message": Expect("a message", lambda scope: scope.get_by_role("alert"))},
             timeout_ms=timeout, where="Test Assignments after SAVE", reload_on_error=0,
         )
-        message = await self._message()
-        return SaveOutcome(rendered=key == "table", message=message)
+        if key == "table":
+            return SaveOutcome(rendered=True)
+        return SaveOutcome(rendered=False, message=await self._message())
 
     async def _message(self) -> str:
         """What the portal says now (an alert or a status), as a hint for the log."""

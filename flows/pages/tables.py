@@ -90,7 +90,14 @@ async def read_table(table: Locator, *, what: str, timeout_ms: float) -> Table:
     deadline = loop.time() + timeout_ms / 1000
     async with acting(table.page, timeout_ms=timeout_ms, what=what):
         while True:
-            data: dict[str, Any] = await table.evaluate(_READ_TABLE_JS, timeout=timeout_ms)
+            # One look at the first table found (evaluate_all: a third of evaluate's cost).
+            found: list[dict[str, Any]] = await table.first.evaluate_all(
+                f"ts => ts.slice(0, 1).map({_READ_TABLE_JS.strip()})"
+            )
+            if not found:
+                await table.first.wait_for(state="visible", timeout=timeout_ms)
+                continue
+            data = found[0]
             if not data["busy"]:
                 break
             if loop.time() > deadline:

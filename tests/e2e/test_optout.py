@@ -69,7 +69,12 @@ def _no_password_anywhere(state_dir: Path, *outputs: str) -> None:
     assert checked > 0
 
 
-def test_plan_apply_and_reapply_150_rows_with_4_workers(portal: Portal, tmp_path: Path) -> None:
+def test_plan_apply_and_reapply_150_rows_with_4_workers(
+    built_portal: Portal, tmp_path: Path
+) -> None:
+    """On each build: stored codes exact, one audit entry per applied row, each blocked kind
+    reported with its own reason; planning changes nothing; applying again changes nothing."""
+    portal = built_portal
     roster = build_roster(portal, tmp_path / "roster.csv", settable=144)
     assert len(roster.rows) == 150
     state = tmp_path / "state"
