@@ -185,14 +185,17 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 
 def run_scenario(
     name: str, *, rows: int, workers: int = 4, seed: int = 1, students: int = 0,
-    session_lifetime_s: float | None = None,
+    session_lifetime_s: float | None = None, build: str = "default",
 ) -> Outcome:
-    """Run one scenario in a temporary folder and check the portal afterwards."""
+    """Run one scenario in a temporary folder and check the portal afterwards.
+
+    ``build`` is the portal's build (``default``, ``alt``, ``mixed``: see ``--build``).
+    """
     spec = SCENARIOS[name]
     faults = list(spec["faults"])
     if name == "session-expiry" and session_lifetime_s is not None:
         faults = ["--session-lifetime", str(session_lifetime_s)]
-    faults += ["--fault-seed", str(seed)]
+    faults += ["--fault-seed", str(seed), "--build", build]
     students = students or max(400, int(rows * 1.6))
     rng = random.Random(seed)
     started = time.monotonic()
@@ -263,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--build", choices=("default", "alt", "mixed"), default="default",
+                        help="the portal's build (alt: other markup and wording)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     head = ("scenario", "rows", "faults_injected", "rows_correct", "rows_changed_twice",
@@ -272,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         print(" | ".join("---" for _ in head))
     failed = False
     for name in args.scenarios:
-        outcome = run_scenario(name, rows=args.rows, workers=args.workers, seed=args.seed)
+        outcome = run_scenario(name, rows=args.rows, workers=args.workers, seed=args.seed,
+                               build=args.build)
         failed |= not outcome.ok
         if args.json:
             print(json.dumps(asdict(outcome)), flush=True)
