@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,11 @@ def _cpu(proc: psutil.Process) -> float:
 
 
 @contextlib.contextmanager
-def fresh_portal(latency_ms: int, students: int, rows: int) -> Iterator[tuple[str, Path, int]]:
+def fresh_portal(
+    latency_ms: int, students: int, rows: int, build: str = "default"
+) -> Iterator[tuple[str, Path, int]]:
     """A freshly seeded portal, and a roster of ``rows`` settable rows: (url, roster, students)."""
-    extra = ["--students", str(students), "--latency-ms", str(latency_ms)]
+    extra = ["--students", str(students), "--latency-ms", str(latency_ms), "--build", build]
     with mock_portal_process(extra) as url, tempfile.TemporaryDirectory() as tmp:
         roster = Path(tmp) / "roster.csv"
         distinct = build_roster(url, rows, roster)
@@ -123,10 +125,11 @@ def _figures(
 
 
 def run_toms_rpa(
-    rows: int, workers: int, latency_ms: int, students: int, trace: str = "only-on-failure"
+    rows: int, workers: int, latency_ms: int, students: int, trace: str = "only-on-failure",
+    build: str = "default",
 ) -> dict[str, Any]:
-    """toms-rpa's ``optout apply`` on a fresh portal."""
-    with fresh_portal(latency_ms, students, rows) as (url, roster, distinct), \
+    """toms-rpa's ``optout apply`` on a fresh portal of the ``build`` given."""
+    with fresh_portal(latency_ms, students, rows, build) as (url, roster, distinct), \
             tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOMS_")}
         env.update(
@@ -146,8 +149,9 @@ def run_toms_rpa(
     if summary["counts"].get("applied", 0) != rows:
         raise SystemExit(f"toms-rpa applied {summary['counts']} of {rows} rows")
     delta = {k: after[k] - before.get(k, 0) for k in after}
+    who = "toms-rpa" if build == "default" else f"toms-rpa ({build} build)"
     return _figures(
-        "toms-rpa", rows, wall, usage, p50_s=summary["p50_s"], p95_s=summary["p95_s"],
+        who, rows, wall, usage, p50_s=summary["p50_s"], p95_s=summary["p95_s"],
         students=distinct,
         loads_per_row=round(delta["documents"] / rows, 2),
         frame_loads_per_row=round(delta["frame_documents"] / rows, 3),
@@ -207,20 +211,25 @@ def run_steps_floor(rows: int, workers: int, students: int) -> dict[str, Any]:
     )
 
 
-def compare(rows: int, workers: int, latency_ms: int, students: int) -> list[dict[str, Any]]:
-    """toms-rpa, both limits and the steps' floor for one latency and worker count.
+def compare(
+    rows: int, workers: int, latency_ms: int, students: int, builds: Sequence[str] = ("default",)
+) -> list[dict[str, Any]]:
+    """toms-rpa (on each build), both limits and the steps' floor for one latency and worker
+    count.
 
     ``ratio`` is a line's time to the floor (the slower of the two limits); ``steps_ratio`` its
-    time to the steps floor, what any flow taking the guide's steps with Playwright needs.
+    time to the steps floor, what any flow taking the guide's steps with Playwright needs. The
+    floors are those of the first build's page loads.
     """
-    tool = run_toms_rpa(rows, workers, latency_ms, students)
+    tools = [run_toms_rpa(rows, workers, latency_ms, students, build=b) for b in builds]
+    tool = tools[0]
     http = run_http_floor(rows, workers, latency_ms, students)
     # A top-level load brings its frame with it, which the portal counted as a frame load too.
     top = tool["top_loads_per_row"]
     browser = run_browser_floor(rows, workers, max(0.0, tool["frame_loads_per_row"] - top), top)
     steps = run_steps_floor(rows, workers, tool["students"])
     floor = min(http["rows_per_s"], browser["rows_per_s"])
-    lines = [tool, http, browser, steps]
+    lines = [*tools, http, browser, steps]
     for line in lines:
         line.update(workers=workers, latency_ms=latency_ms,
                     ratio=round(floor / line["rows_per_s"], 2),
@@ -241,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 100])
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--only", choices=("toms-rpa",), help="skip the two limits")
+    parser.add_argument("--builds", nargs="+", default=["default"],
+                        choices=("default", "alt", "mixed"),
+                        help="the portal's builds to run toms-rpa on (the floors: the first's)")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead")
     args = parser.parse_args(argv)
     if not args.json:
@@ -251,10 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     for latency in args.latency_ms:
         for workers in args.workers:
             if args.only:
-                line = run_toms_rpa(args.rows, workers, latency, args.students)
-                lines = [dict(line, workers=workers, latency_ms=latency, ratio="")]
+                lines = [
+                    dict(run_toms_rpa(args.rows, workers, latency, args.students, build=b),
+                         workers=workers, latency_ms=latency, ratio="")
+                    for b in args.builds
+                ]
             else:
-                lines = compare(args.rows, workers, latency, args.students)
+                lines = compare(args.rows, workers, latency, args.students, args.builds)
             for line in lines:
                 if args.json:
                     print(json.dumps(line), flush=True)

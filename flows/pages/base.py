@@ -585,8 +585,9 @@ async def _wait_keyed(
             return None
         scope = _scope(page, in_frame)
         wanted = {k: e.find(scope) for k, e in expected.items()}
-        if not in_frame:
-            # One frame for all: a single wait covers the other pages too.
+        if not in_frame or scope == page.main_frame:
+            # One frame for all (the window shows no content frame, e.g. the logon page after
+            # the session ended): a single wait covers the other pages too.
             wanted.update(_elsewhere(page, scope, logged_on=logged_on)[1])
         try:
             await _any_of(list(wanted.values())).wait_for(
@@ -608,13 +609,17 @@ async def _wait_keyed(
                     await page.main_frame.wait_for_load_state(
                         "domcontentloaded", timeout=max(1.0, min(SLICE_MS, left))
                     )
+                    top = _elsewhere(page, page.main_frame, logged_on=logged_on)[1]
+                    found = await _which(top)
+                    if found is not None:
+                        return found
             elif settled is not None and seen.events > settled[2] \
                     and seen.quiet_s >= settled[1] and not await _busy(page):
                 return settled[0]
             elif seen.quiet_s * 1000 >= SETTLED_MS:
                 return None
             continue
-        if not which and in_frame:
+        if not which and in_frame and scope != page.main_frame:
             key: str | None = ""
         else:
             key = next(iter(wanted)) if len(wanted) == 1 else await _which(wanted)

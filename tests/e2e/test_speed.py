@@ -145,12 +145,14 @@ def test_the_steps_floor_takes_each_step_of_each_student() -> None:
 
 def test_the_benchmark_prints_toms_rpa_beside_both_limits() -> None:
     lines = _run_json(["benchmarks.bulk_optout", "--rows", "12", "--workers", "2",
-                       "--latency-ms", "0", "--students", "200", "--json"])
+                       "--latency-ms", "0", "--students", "200", "--builds", "default", "alt",
+                       "--json"])
 
-    tool, http, browser, steps = lines
+    tool, alt, http, browser, steps = lines
     assert [line["who"] for line in lines] == [
-        "toms-rpa", "http floor", "browser floor", "steps floor"
+        "toms-rpa", "toms-rpa (alt build)", "http floor", "browser floor", "steps floor"
     ]
+    assert alt["rows"] == 12 and alt["steps_ratio"] > 0
     assert browser["loads_per_row"] == pytest.approx(tool["loads_per_row"], abs=0.01)
     floor = min(http["rows_per_s"], browser["rows_per_s"])
     assert tool["ratio"] == pytest.approx(floor / tool["rows_per_s"], abs=0.01)
