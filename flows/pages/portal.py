@@ -17,7 +17,9 @@ from flows.pages.base import Expect, arrive, describe, fill, press, replaced
 from flows.pages.spec import Spec, locate
 from rpa.errors import PageNotRecognized, PortalUnavailable, SettingsError
 
-__all__ = ["Landing", "LogonPage", "MyTomsHome", "PortalHome", "RoleDialog", "landings"]
+__all__ = [
+    "Landing", "LogonPage", "MyTomsHome", "PortalHome", "RoleDialog", "landings", "pick_role",
+]
 
 # Once a logon form is sent, the page it leads to is looked at when the portal has been quiet
 # this long with the form still shown (a portal that answers by script, without a new page).
@@ -204,25 +206,8 @@ class RoleDialog:
     async def choose(self, wanted: str) -> None:
         """Pick the role whose text contains ``wanted`` (case-insensitive) and confirm."""
         kind, offered = await self._options()
-        options = [t for t in offered if t and not re.fullmatch(r"[-\s]*(select.*)?[-\s]*",
-                                                                  t, re.IGNORECASE)]
-        if not wanted:
-            raise SettingsError(
-                "This user has several roles in TOMS: " + "; ".join(options)
-                + ". Set TOMS_ROLE to (part of) the one to use.",
-                variable="TOMS_ROLE",
-            )
-        pattern = re.compile(re.escape(" ".join(wanted.split())), re.IGNORECASE)
-        matches = [t for t in options if pattern.search(t)]
-        if len(matches) != 1:
-            found = "none" if not matches else "several"
-            raise SettingsError(
-                f"TOMS_ROLE {wanted!r} matches {found} of this user's roles: "
-                + "; ".join(options),
-                variable="TOMS_ROLE",
-            )
+        chosen = pick_role(offered, wanted)
         timeout = self.timeout_ms
-        chosen = matches[0]
         field = locate(self.page, screens.RoleStep.field).first
         if kind == "select":
             await field.select_option(label=offered[offered.index(chosen)], timeout=timeout)
@@ -245,6 +230,33 @@ class RoleDialog:
             where="TOMS after choosing the role", reload_on_error=0, logged_on=False,
             in_frame=False,
         )
+
+
+def pick_role(offered: list[str], wanted: str) -> str:
+    """The one role offered whose text contains ``wanted`` (TOMS_ROLE), case and spacing aside.
+
+    Raises :class:`SettingsError` naming every role when none or several match, or when
+    ``wanted`` is empty and there is a choice to make.
+    """
+    options = [
+        t for t in offered
+        if t and not re.fullmatch(r"[-\s]*(select.*|choose.*)?[-\s]*", t, re.IGNORECASE)
+    ]
+    if not wanted:
+        raise SettingsError(
+            "This user has several roles in TOMS: " + "; ".join(options)
+            + ". Set TOMS_ROLE to (part of) the one to use.",
+            variable="TOMS_ROLE",
+        )
+    pattern = re.compile(re.escape(" ".join(wanted.split())), re.IGNORECASE)
+    matches = [t for t in options if pattern.search(" ".join(t.split()))]
+    if len(matches) != 1:
+        found = "none" if not matches else "several"
+        raise SettingsError(
+            f"TOMS_ROLE {wanted!r} matches {found} of this user's roles: " + "; ".join(options),
+            variable="TOMS_ROLE",
+        )
+    return matches[0]
 
 
 class MyTomsHome:

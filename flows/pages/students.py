@@ -21,7 +21,7 @@ from rpa.errors import PageNotRecognized, PortalUnavailable
 
 __all__ = [
     "Assignment", "SaveOutcome", "SearchResult", "StudentProfile", "StudentSearch",
-    "TestAssignments",
+    "TestAssignments", "pick_code",
 ]
 
 # A drop-down's option labels as shown (null for a list that is not a drop-down).
@@ -61,6 +61,19 @@ class Assignment:
 
 def _frame(page: Page) -> Frame:
     return content_frame(page)
+
+
+def pick_code(labels: list[str], code: str) -> str:
+    """The one label of a code list that is ``code``: "PGE", or the Code Key's "PGE: ..."."""
+    wanted = re.compile(rf"^\s*{re.escape(code)}\b", re.IGNORECASE)
+    chosen = [t for t in labels if wanted.match(t)]
+    if len(chosen) != 1:
+        raise PageNotRecognized(
+            f"the condition code list offers {'; '.join(labels)}: "
+            f"{'no' if not chosen else 'more than one'} code {code}",
+            signature=f"code {code}|the condition code dialog",
+        )
+    return chosen[0]
 
 
 class StudentSearch:
@@ -330,14 +343,8 @@ class TestAssignments:
                 offered = await field.first.evaluate_all(_OPTIONS_JS)
             labels = offered[0] if offered else None
             if labels is not None:
-                chosen = [t for t in labels if wanted.match(t)]
-                if len(chosen) != 1:
-                    raise PageNotRecognized(
-                        f"the condition code list offers {'; '.join(labels)}: "
-                        f"{'no' if not chosen else 'more than one'} code {code}",
-                        signature=f"code {code}|the condition code dialog",
-                    )
-                await field.first.select_option(label=chosen[0], timeout=self.timeout_ms)
+                await field.first.select_option(label=pick_code(labels, code),
+                                                timeout=self.timeout_ms)
                 return
             # A list or radio buttons drawn by the portal: the option named by the code.
             dialog = locate(frame, screens.CodeDialog.dialog).first

@@ -125,3 +125,47 @@ def test_a_table_is_read_once_loaded_and_after_a_save_only_once_drawn_anew() -> 
         return first.rows[0].cells[1], after.rows[0].cells[1]
 
     assert _run(body) == ("PGE", "NTE")  # never the old table as the answer to the save
+
+
+ASSIGNMENTS = """
+<h2>Current Active Test Assignments for DOE, JANE</h2>
+<table>
+<tr><th>Test Program</th><th>Test Assignment Status</th><th>Condition Code</th><th>Action ?</th></tr>
+<tr><td>Smarter Balanced for Mathematics (Braille)</td><td>Assigned</td><td></td>
+    <td><button data-row=0>COND. CODE</button></td></tr>
+<tr><td>Smarter Balanced for Mathematics</td><td>Assigned</td><td></td>
+    <td><button data-row=1>COND. CODE</button></td></tr>
+</table>
+<div role=dialog aria-labelledby=t hidden><h3 id=t>Select Condition Code</h3>
+  <label>Select the condition code for this student. *
+    <select><option value="">Choose</option><option value=17>PGEX: not this one</option>
+    <option value=18>PGE: Parent/Guardian exemption</option></select></label>
+  <button id=cancel>CANCEL</button> <button id=save>SAVE</button></div>
+<script>
+  let row = null;
+  const dialog = document.querySelector('[role=dialog]');
+  document.querySelectorAll('button[data-row]').forEach(b => b.addEventListener('click', () => {
+    row = b.closest('tr'); dialog.hidden = false;
+  }));
+  document.getElementById('save').addEventListener('click', () => {
+    const s = document.querySelector('select');
+    row.cells[2].textContent = s.options[s.selectedIndex].text.split(':')[0];
+    dialog.hidden = true;
+  });
+</script>
+"""
+
+
+def test_cond_code_is_pressed_on_the_test_named_exactly_and_the_code_chosen_by_label() -> None:
+    from flows.pages.students import TestAssignments
+
+    async def body(page: Page) -> list[tuple[str, str]]:
+        await page.set_content(ASSIGNMENTS)
+        assignments = TestAssignments(page, timeout_ms=5000)
+        await assignments.stage_code("Smarter Balanced for Mathematics", "PGE")
+        return [(a.test, a.code) for a in await assignments.read()]
+
+    assert _run(body) == [
+        ("Smarter Balanced for Mathematics (Braille)", ""),
+        ("Smarter Balanced for Mathematics", "PGE"),
+    ]

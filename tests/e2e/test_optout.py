@@ -278,3 +278,14 @@ def test_demo_starts_its_portal_and_applies_a_roster(tmp_path: Path) -> None:
     assert {r["status"] for r in rows} <= {"applied", "already set", "blocked"}
     assert any(r["status"] == "applied" for r in rows)
     assert (tmp_path / "state" / "demo" / "browser-state.json").is_file()
+
+
+def test_a_roster_on_the_mixed_build_is_exact(mixed_portal: Portal, tmp_path: Path) -> None:
+    """Pages of either build, page by page, as the portal's seed chose them."""
+    roster = build_roster(mixed_portal, tmp_path / "roster.csv", settable=24)
+    done = toms(["optout", "apply", str(roster.path), "--workers", "4"],
+                toms_env(mixed_portal, tmp_path / "state"), tmp_path)
+    assert done.returncode == 1, done.stderr  # the roster holds blocked rows
+    _assert_portal_matches(mixed_portal, roster)
+    _assert_results(_run_dir(done.stdout), roster, roster.expected_status)
+    _applied_once(mixed_portal, roster)
