@@ -130,7 +130,8 @@ def test_a_table_is_read_once_loaded_and_after_a_save_only_once_drawn_anew() -> 
 ASSIGNMENTS = """
 <h2>Current Active Test Assignments for DOE, JANE</h2>
 <table>
-<tr><th>Test Program</th><th>Test Assignment Status</th><th>Condition Code</th><th>Action ?</th></tr>
+<tr><th>Test Program</th><th>Test Assignment Status</th><th>Condition Code</th>
+    <th>Action ?</th></tr>
 <tr><td>Smarter Balanced for Mathematics (Braille)</td><td>Assigned</td><td></td>
     <td><button data-row=0>COND. CODE</button></td></tr>
 <tr><td>Smarter Balanced for Mathematics</td><td>Assigned</td><td></td>
