@@ -7,8 +7,9 @@ the same SQL (see :mod:`rpa.journal._core`); only how each database is reached d
 """
 
 from rpa.journal._core import PENDING, RUNNING, Claim, Item, Journal, Standing, is_journal_url
-from rpa.journal._postgres import safe_url
+from rpa.journal._postgres import safe_url, url_password
 
 __all__ = [
     "PENDING", "RUNNING", "Claim", "Item", "Journal", "Standing", "is_journal_url", "safe_url",
+    "url_password",
 ]

@@ -34,6 +34,7 @@ RUNNING = "in progress"
 OPEN, TAKEN, DONE = "open", "taken", "done"
 
 SCHEMA_VERSION = "2"
+TABLES = {"runs", "items", "item_groups", "claims", "journal_meta"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -123,6 +124,9 @@ class Item:
     result: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     updated: float = 0.0
+    claim: int = 0
+    """The number of the claim it was handed out under (0: not claimed); every change the
+    claimant records is refused once another claim has been made on the group."""
 
     @property
     def done(self) -> bool:
@@ -212,6 +216,10 @@ class Journal:
         return sql
 
     def _ensure_schema(self) -> None:
+        # Only when something is missing: even CREATE ... IF NOT EXISTS takes locks that
+        # would stand in the way of (and deadlock with) the machines already at work.
+        if self._store.tables() >= TABLES and self._schema_version() == SCHEMA_VERSION:
+            return
         statements = [self._d.sql(s) for s in split_script(SCHEMA)]
         self._store.script(statements)
         with self._store.transaction() as tx:
@@ -223,6 +231,11 @@ class Journal:
             tx.run("DELETE FROM journal_meta WHERE name = 'schema'")
             tx.run("INSERT INTO journal_meta (name, value) VALUES ('schema', ?)",
                    (SCHEMA_VERSION,))
+
+    def _schema_version(self) -> str:
+        with self._store.transaction() as tx:
+            found = tx.rows("SELECT value FROM journal_meta WHERE name = 'schema'")
+        return str(found[0]["value"]) if found else ""
 
     # Runs -----------------------------------------------------------------------------------
 
@@ -418,31 +431,32 @@ class Journal:
                 if not rows:  # nothing left in it: close it and take the next one
                     self._close_group(tx, run_id, grp, n, "done")
                     continue
-            return [self._item(r) for r in rows]
+            return [self._item(r, claim=n) for r in rows]
 
-    def _hold(self, tx: Tx, run_id: str, grp: str) -> bool:
-        """Renew our claim on ``grp`` in this transaction; whether it is still ours."""
+    def _hold(self, tx: Tx, run_id: str, grp: str, n: int) -> bool:
+        """Renew claim ``n`` on ``grp`` in this transaction; whether it is still the claim.
+
+        The claim's number fences off everyone else, a worker of this same process too: a
+        group taken over, even by a sibling, has a new number.
+        """
         return tx.run(
-            self._q("UPDATE item_groups SET lease_until = {now} + ? "
-                    "WHERE run_id = ? AND grp = ? AND state = ? AND holder = ?"),
-            (self.lease_s, run_id, grp, TAKEN, self.holder),
+            self._q("UPDATE item_groups SET lease_until = {now} + ? WHERE run_id = ? AND "
+                    "grp = ? AND state = ? AND holder = ? AND claims = ?"),
+            (self.lease_s, run_id, grp, TAKEN, self.holder, n),
         ) == 1
 
     def _must_hold(self, tx: Tx, items: Sequence[Item]) -> None:
-        for run_id, grp in sorted({(i.run_id, i.group) for i in items}):
-            if not self._hold(tx, run_id, grp):
+        for run_id, grp, n in _claims_of(items):
+            if not self._hold(tx, run_id, grp, n):
                 raise LeaseLost(
-                    f"rows {_rows(items)} are no longer claimed by this process: its claim ran "
-                    "out and another worker took them over"
+                    f"rows {_rows(items)} are no longer this worker's: its claim ran out and "
+                    "another worker took them over"
                 )
 
     def renew(self, items: Sequence[Item]) -> bool:
-        """Extend the lease of the items' group; whether the claim is still ours."""
+        """Extend the lease of the items' claim; whether the claim is still theirs."""
         with self._store.transaction() as tx:
-            return all(
-                self._hold(tx, run_id, grp)
-                for run_id, grp in sorted({(i.run_id, i.group) for i in items})
-            )
+            return all(self._hold(tx, *claim) for claim in _claims_of(items))
 
     def _end_claim(self, tx: Tx, run_id: str, grp: str, n: int, outcome: str) -> None:
         tx.run(
@@ -510,15 +524,13 @@ class Journal:
                     for item, status, reason, result in outcomes
                 ],
             )
-            for run_id, grp in sorted({(i.run_id, i.group) for i in items}):
+            for run_id, grp, n in _claims_of(items):
                 left = tx.rows(
                     f"SELECT COUNT(*) AS n FROM items WHERE run_id = ? AND grp = ? AND {NOT_DONE}",
                     (run_id, grp),
                 )
                 if int(left[0]["n"]) == 0:
-                    n = tx.rows("SELECT claims FROM item_groups WHERE run_id = ? AND grp = ?",
-                                (run_id, grp))[0]["claims"]
-                    self._close_group(tx, run_id, grp, int(n), "done")
+                    self._close_group(tx, run_id, grp, n, "done")
         for item, status, reason, result in outcomes:
             item.status, item.reason, item.result = status, reason, result
             item.attempts = item.attempts if attempts is None else attempts
@@ -540,24 +552,22 @@ class Journal:
         """
         step = 1 if count_attempt else 0
         with self._store.transaction() as tx:
-            groups = sorted({(i.run_id, i.group) for i in items})
-            for run_id, grp in groups:
-                if not self._hold(tx, run_id, grp):
+            claims = _claims_of(items)
+            for claim in claims:
+                if not self._hold(tx, *claim):
                     return False
             tx.many(
                 self._q("UPDATE items SET status = ?, reason = ?, attempts = attempts + ?, "
                         "updated = {now} WHERE run_id = ? AND item_id = ? AND status = ?"),
                 [(PENDING, reason, step, i.run_id, i.item_id, RUNNING) for i in items],
             )
-            for run_id, grp in groups:
-                n = tx.rows("SELECT claims FROM item_groups WHERE run_id = ? AND grp = ?",
-                            (run_id, grp))[0]["claims"]
+            for run_id, grp, n in claims:
                 tx.run(
                     "UPDATE item_groups SET state = ?, holder = '', seat = '', lease_until = 0 "
                     "WHERE run_id = ? AND grp = ?",
                     (OPEN, run_id, grp),
                 )
-                self._end_claim(tx, run_id, grp, int(n), "released")
+                self._end_claim(tx, run_id, grp, n, "released")
         for item in items:
             item.status, item.reason, item.attempts = PENDING, reason, item.attempts + step
         return True
@@ -620,7 +630,7 @@ class Journal:
         ]
 
     @staticmethod
-    def _item(row: dict[str, Any]) -> Item:
+    def _item(row: dict[str, Any], *, claim: int = 0) -> Item:
         return Item(
             run_id=row["run_id"],
             item_id=int(row["item_id"]),
@@ -632,7 +642,13 @@ class Journal:
             result=json.loads(row["result"]),
             attempts=int(row["attempts"]),
             updated=float(row["updated"]),
+            claim=claim,
         )
+
+
+def _claims_of(items: Sequence[Item]) -> list[tuple[str, str, int]]:
+    """The claims (run, group, number) the items were handed out under."""
+    return sorted({(i.run_id, i.group, i.claim) for i in items})
 
 
 def _rows(items: Sequence[Item]) -> str:

@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 from rpa.errors import InputError, JournalUnavailable
 from rpa.journal._store import Dialect
 
-__all__ = ["PostgresStore", "safe_url"]
+__all__ = ["PostgresStore", "safe_url", "url_password"]
 
 DIALECT = Dialect(
     now="extract(epoch from clock_timestamp())::double precision",
@@ -56,6 +56,14 @@ def safe_url(url: str) -> str:
     port = f":{parts['port']}" if parts.get("port") else ""
     user = f"{parts['user']}@" if parts.get("user") else ""
     return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
+
+
+def url_password(url: str) -> str:
+    """The password written in the address, if any (to keep it out of the logs)."""
+    try:
+        return str(conninfo_to_dict(url).get("password") or "")
+    except psycopg.ProgrammingError:
+        return ""
 
 
 @lru_cache(maxsize=256)
@@ -117,9 +125,15 @@ class PostgresStore:
 
     def _unavailable(self, err: Exception) -> JournalUnavailable:
         self._drop()
+        # libpq's first line says what failed ("...port 5432 failed: Connection refused");
+        # the lines after it are hints.
         lines = str(err).strip().splitlines()
-        said = lines[-1] if lines else type(err).__name__
-        return JournalUnavailable(f"the journal database {self.where} cannot be reached ({said})")
+        said = lines[0].rsplit("failed: ", 1)[-1].strip() if lines else type(err).__name__
+        # A lost connection has no SQLSTATE, or one of class 08 (connection) or 57 (the
+        # server shutting down); class 40 is a transaction undone (a deadlock): tried again too.
+        state = getattr(err, "sqlstate", None) or ""
+        what = "cannot be reached" if state[:2] in ("", "08", "57") else "undid a transaction"
+        return JournalUnavailable(f"the journal database {self.where} {what} ({said})")
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -144,6 +158,14 @@ class PostgresStore:
             tx.lock("toms-rpa journal schema")
             for statement in statements:
                 tx.run(statement)
+
+    def tables(self) -> set[str]:
+        with self.transaction() as tx:
+            rows = tx.rows(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()"
+            )
+        return {str(r["table_name"]) for r in rows}
 
     def close(self) -> None:
         with self._lock:

@@ -82,6 +82,11 @@ class SqliteStore:
             for statement in statements:
                 tx.run(statement)
 
+    def tables(self) -> set[str]:
+        with self.transaction() as tx:
+            rows = tx.rows("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {str(r["name"]) for r in rows}
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -72,6 +72,10 @@ class Store(Protocol):
         """Run the schema's statements in one transaction (several machines may at once)."""
         ...
 
+    def tables(self) -> set[str]:
+        """The names of the tables there are (in the schema the journal uses)."""
+        ...
+
     def close(self) -> None:
         """Close the connection."""
         ...

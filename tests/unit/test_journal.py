@@ -430,6 +430,29 @@ def test_a_claim_that_runs_out_is_taken_over_with_its_step_and_the_old_holder_is
     assert first.claimed < first.ended <= second.claimed < second.ended
 
 
+def test_a_sibling_worker_taking_an_expired_claim_over_fences_off_the_first(
+    opener: Opener,
+) -> None:
+    # Both workers of one process: the same holder, but a new claim all the same.
+    journal = opener(holder="m1", lease_s=LEASE_S)
+    make_run(journal, "r1", ["A"])
+    first = journal.claim_group("r1", worker="w1")
+    expire()
+
+    second = journal.claim_group("r1", worker="w2")
+
+    assert [i.claim for i in first] == [1] and [i.claim for i in second] == [2]
+    with pytest.raises(LeaseLost):
+        journal.finish(first[0], "applied", "", {})
+    assert not journal.release(first, "journal out of reach")
+    assert not journal.renew(first)
+    assert journal.renew(second)
+    journal.finish(second[0], "applied", "confirmed on re-read", {})
+    assert [(c.worker, c.outcome) for c in journal.claims("r1")] == [
+        ("w1", "expired"), ("w2", "done"),
+    ]
+
+
 def test_a_holder_whose_lease_ran_out_unclaimed_may_still_finish(opener: Opener) -> None:
     slow = opener(holder="slow", lease_s=LEASE_S)
     make_run(slow, "r1", ["A"])
