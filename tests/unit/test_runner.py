@@ -41,6 +41,8 @@ class ScriptedWorker:
     """Does to each group what ``script`` says, one action per try; then succeeds."""
 
     script: dict[str, list[Action]] = field(default_factory=dict)
+    # Seconds a group's work takes (after its first step is recorded), by group.
+    slow: dict[str, float] = field(default_factory=dict)
     evidence: bool = True
     recover_error: Exception | None = None
     evidence_error: Exception | None = None
@@ -64,7 +66,7 @@ class ScriptedWorker:
             record_step(items, STEP)
             # Let the other workers run, as a browser round trip would.
             await asyncio.sleep(0)
-            await asyncio.sleep(0)
+            await asyncio.sleep(self.slow.get(group, 0))
             actions = self.script.get(group, [])
             action = actions.pop(0) if actions else APPLIED
             if isinstance(action, Exception):
@@ -95,9 +97,18 @@ class ScriptedWorker:
             raise self.recover_error
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def address(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the journal is: a SQLite file, or a PostgreSQL database (the session's own)."""
+    if request.param == "sqlite":
+        return tmp_path / "state" / "journal.sqlite3"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture()
-def journal(tmp_path: Path) -> Generator[Journal, None, None]:
-    j = Journal(tmp_path / "state" / "journal.sqlite3")
+def journal(address: Path | str) -> Generator[Journal, None, None]:
+    j = Journal(address, holder="here")
     yield j
     j.close()
 
