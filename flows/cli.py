@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from flows import words
-from flows.optout.run import EXIT_STOPPED, RunResult, run_optout
+from flows.optout.run import EXIT_STOPPED, RunResult, report_run, run_optout
 from flows.optout.shard import parse_shard
-from rpa.errors import InputError, RunStopped, SystemFailure
+from rpa.errors import InputError, JournalUnavailable, RunStopped, SystemFailure
+from rpa.journal import url_password
 from rpa.logs import setup_logging
 from rpa.settings import Settings, load_settings
 
@@ -43,6 +44,9 @@ DEMO_ROLE = "LEA CAASPP Coordinator"
 REDACT_HELP = "write reports with names as initials and SSIDs masked, for sharing"
 SHARD_HELP = "do only part K of N of the roster (split by SSID), so N machines can share it"
 JSON_HELP = "print one JSON summary object at the end instead of the text summary"
+JOURNAL_ADVICE = (
+    "Nothing is lost: run the same command again when the database answers (TOMS_JOURNAL_URL)."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--redact", action="store_true", help=REDACT_HELP)
     apply.add_argument("--shard", metavar="K/N", help=SHARD_HELP)
     apply.add_argument("--json", action="store_true", help=JSON_HELP)
+    report = osub.add_parser(
+        "report",
+        help="write a run's combined results.csv, summary.json and report.html from the "
+        "journal (any machine, any time; with TOMS_JOURNAL_URL, every machine's rows)",
+    )
+    report.add_argument("run", metavar="RUN", help="the run id (apply-... or plan-...)")
+    report.add_argument("--redact", action="store_true", help=REDACT_HELP)
+    report.add_argument("--json", action="store_true", help=JSON_HELP)
     watch_inbox = osub.add_parser(
         "watch", help="apply each new roster dropped in a folder, once (safe to run from cron)"
     )
@@ -202,6 +214,13 @@ def _print_result(result: RunResult, *, kind: str) -> None:
         print(result.summary["headline"])
     for status, count in sorted(result.counts.items()):
         print(f"  {status:<12} {count}")
+    if result.shared:
+        own = ", ".join(f"{n} {status}" for status, n in sorted(result.own.items()))
+        print(f"This machine: {sum(result.own.values())} rows{f' ({own})' if own else ''}; "
+              "the figures above are the whole run's, every machine's rows together.")
+        if result.machines:
+            print("Rows by machine: "
+                  + "; ".join(f"{m} {n}" for m, n in result.machines.items()))
     if result.stopped:
         print(f"The run stopped: {result.stopped}")
         print(f"Fix the cause, then resume with: toms-rpa optout {kind} ROSTER --resume "
@@ -220,6 +239,18 @@ def _optout(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(outcome, sort_keys=True))
         return 0
+    if args.action == "report":
+        result = report_run(settings, args.run, redact=args.redact)
+        if args.json:
+            print(json.dumps(result.summary, sort_keys=True))
+            return result.exit_code
+        _print_result(result, kind="report")
+        left = result.counts.get("pending", 0) + result.counts.get("in progress", 0)
+        if left:
+            print(f"The run is not finished: {left} rows are not done yet (other machines may "
+                  "be working on them). Write the report again later, or run the same apply "
+                  "command to continue the run.")
+        return result.exit_code
     result = run_optout(
         settings, args.roster, kind=args.action, resume=getattr(args, "resume", None),
         redact=args.redact, shard=parse_shard(args.shard) if args.shard else None,
@@ -232,11 +263,11 @@ def _optout(args: argparse.Namespace) -> int:
 
 
 def _logging(args: argparse.Namespace, settings: Settings) -> None:
-    setup_logging(
-        verbose=args.verbose,
-        log_dir=settings.state_dir / "logs",
-        secrets=[settings.password.get_secret_value()],
-    )
+    secrets = [settings.password.get_secret_value()]
+    if settings.journal_url is not None:
+        url = settings.journal_url.get_secret_value()
+        secrets += [url, url_password(url)]
+    setup_logging(verbose=args.verbose, log_dir=settings.state_dir / "logs", secrets=secrets)
 
 
 def _free_port() -> int:
@@ -344,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "json", False):
             print(json.dumps({"error": str(err), "exit_code": EXIT_INPUT}))
         return EXIT_INPUT
+    except JournalUnavailable as err:
+        log.debug("The journal could not be reached", exc_info=True)
+        print(f"toms-rpa: {err}. {JOURNAL_ADVICE}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(err), "exit_code": EXIT_STOPPED}))
+        return EXIT_STOPPED
     except RunStopped as err:
         print(f"toms-rpa: stopped: {err}", file=sys.stderr)
         return EXIT_STOPPED

@@ -151,6 +151,10 @@ def result_rows(
     out = []
     for item in items:
         roster = row_of(item)
+        # Who entered it: the machine that did the row says so (machines may log on as
+        # different users); else the user of this report.
+        row_user = str(item.result.get("user") or user)
+        row_role = str(item.result.get("role") or (role if not item.result.get("user") else ""))
         when = dt.datetime.fromtimestamp(item.updated, dt.UTC).astimezone(tz)
         toms_name = str(item.result.get("name", ""))
         roster_name = " ".join(p for p in (roster.first_name, roster.last_name) if p)
@@ -174,8 +178,8 @@ def result_rows(
             "code_before": item.result.get("code_before", ""),
             "code_after": item.result.get("code_after", ""),
             "exemption_on_file": roster.exemption_on_file,
-            "user": user,
-            "role": role,
+            "user": row_user,
+            "role": row_role,
             "time": when.isoformat(timespec="seconds"),
             "evidence": item.result.get("evidence", ""),
             # For the report only:
@@ -183,7 +187,7 @@ def result_rows(
             "test_short": _SHORT_TEST.get(roster.test, roster.test),
             "outcome": _outcome(item.status, trouble),
             "detail": detail,
-            "by": f"{user}\n{role}" if role else user,
+            "by": f"{row_user}\n{row_role}" if row_role else row_user,
             "when": None if item.status in (PENDING, RUNNING) else when,  # not done: no time
             "trouble": trouble,
         }
@@ -195,7 +199,7 @@ def result_rows(
 def write_outputs(
     journal_items: Sequence[Item], run_id: str, run_dir: Path, *, kind: Kind, roster: Path,
     settings: Settings, started: float, result: RunResult, redact: bool = False,
-    tz: dt.tzinfo | None = None, finished: float | None = None,
+    tz: dt.tzinfo | None = None, finished: float | None = None, alert: str | None = None,
 ) -> None:
     """results.csv, summary.json and report.html in ``run_dir``, all private to the user.
 
@@ -211,6 +215,7 @@ def write_outputs(
         redact: names as initials and SSIDs masked, for sharing.
         tz: the time zone to show times in; by default this machine's (``TZ`` is respected).
         finished: when the run ended (default: now).
+        alert: what to say at the top instead of the default (a run stopped, or not done).
     """
     finished = dt.datetime.now(dt.UTC).timestamp() if finished is None else finished
     rows = result_rows(
@@ -219,6 +224,7 @@ def write_outputs(
     counts = Counter(str(r["status"]) for r in rows)
     report, results = run_dir / "report.html", run_dir / "results.csv"
     headline = _headline(kind, counts)
+    who = _who(journal_items, settings)
     summary: dict[str, Any] = {
         "run_id": run_id,
         "kind": kind,
@@ -238,6 +244,7 @@ def write_outputs(
         "p50_s": round(result.p50_s, 3),
         "p95_s": round(result.p95_s, 3),
         "workers": settings.workers,
+        "machines": result.machines,
         "redacted": redact,
         "report": str(report.resolve()),
         "results": str(results.resolve()),
@@ -249,8 +256,8 @@ def write_outputs(
         report,
         title="TOMS opt-out plan" if kind == "plan" else "TOMS opt-out run",
         headline=headline,
-        alert=_alert(kind, result.stopped),
-        notes=_notes(kind, settings, roster, started, finished, len(rows), redact, tz),
+        alert=alert or _alert(kind, result.stopped),
+        notes=_notes(kind, who, roster, started, finished, len(rows), redact, tz),
         counts=_counts(kind, counts),
         attention=_groups(rows),
         attention_columns=GROUP_COLUMNS,
@@ -303,11 +310,22 @@ def _alert(kind: Kind, stopped: str | None) -> str | None:
             "Fix the cause, then run the same command again to continue.")
 
 
+def _who(items: Sequence[Item], settings: Settings) -> str:
+    """Who entered the run's rows: each TOMS user (role), as the machines recorded them."""
+    seen = sorted({
+        (str(i.result["user"]), str(i.result.get("role", "")))
+        for i in items if i.result.get("user")
+    })
+    if not seen:
+        seen = [(settings.username, settings.role)]
+    names = [user + (f" ({role})" if role else "") for user, role in seen]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _notes(
-    kind: Kind, settings: Settings, roster: Path, started: float, finished: float, rows: int,
+    kind: Kind, who: str, roster: Path, started: float, finished: float, rows: int,
     redact: bool, tz: dt.tzinfo | None,
 ) -> list[str]:
-    who = settings.username + (f" ({settings.role})" if settings.role else "")
     did = "Read from TOMS" if kind == "plan" else "Entered in TOMS"
     notes = [
         f"{did} by {who}, {local_span(started, finished, tz)}, from the roster {roster.name} "
@@ -398,6 +416,8 @@ def _details(
         "Finished": dt.datetime.fromtimestamp(finished, dt.UTC),
         "Duration": duration_text(result.elapsed_s),
         "Workers": summary["workers"],
+        **({"Machines": "; ".join(f"{m}: {n} rows" for m, n in result.machines.items())}
+           if result.machines else {}),
         "Rows per second": f"{result.rows_per_s:.2f}",
         "Time per student, median (p50)": f"{result.p50_s:.2f} s",
         "Time per student, p95": f"{result.p95_s:.2f} s",
