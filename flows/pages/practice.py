@@ -346,11 +346,10 @@ class Approvals:
 
     async def read(self) -> list[Waiting]:
         """The students waiting, in the order listed."""
-        table_locator = self._list()
-        if not await table_locator.count():
+        table = await read_table(self._list(), what="the students waiting",
+                                 timeout_ms=self.timeout_ms, wait=False)
+        if table is None:
             return []
-        table = await read_table(table_locator, what="the students waiting",
-                                 timeout_ms=self.timeout_ms)
         where = "the students waiting for approval"
         ssid = table.column("practice.ssid", where)
         first = table.column("practice.first_name", where)

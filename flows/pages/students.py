@@ -16,7 +16,7 @@ from flows import words
 from flows.pages import screens
 from flows.pages.base import Expect, acting, arrive, fill, press, replaced, watch
 from flows.pages.spec import Spec, content_frame, locate, row_with
-from flows.pages.tables import Row, Table, optional_column, read_table
+from flows.pages.tables import Row, Table, optional_column, read_shown, read_table
 from rpa.errors import PageNotRecognized, PortalUnavailable
 
 __all__ = [
@@ -83,6 +83,7 @@ class StudentSearch:
         self.page = page
         self.timeout_ms = timeout_ms
         self._shown: Table | None = None
+        self._searched: tuple[Frame, int] | None = None
 
     def _find(self, spec: Spec) -> Locator:
         return locate(_frame(self.page), spec)
@@ -133,9 +134,15 @@ class StudentSearch:
 
     async def _search(self, found: Expect) -> list[SearchResult]:
         timeout = self.timeout_ms
-        # What the last search showed is not this search's answer: wait until it is replaced.
-        since = watch(self.page).events
-        async with replaced(self._answers(_frame(self.page)), timeout_ms=timeout):
+        seen = watch(self.page)
+        frame = _frame(self.page)
+        since = seen.events
+        if self._searched == (frame, seen.count(frame)):
+            # This page showed a search's answer already, which is not this one's: wait until
+            # it is replaced. (A page loaded since holds no answer.)
+            async with replaced(self._answers(frame), timeout_ms=timeout):
+                await self._press_search()
+        else:
             await self._press_search()
         expected = {
             "found": found,
@@ -150,10 +157,13 @@ class StudentSearch:
         )
         if key == "nothing":
             return []
+        frame = _frame(self.page)
+        self._searched = (frame, seen.count(frame))
         # Whichever answer came: the table tells most, in one look; else a message.
         results = self._find(screens.Search.results).first
-        if await results.count():
-            table = await read_table(results, what="the search results", timeout_ms=timeout)
+        table = await read_table(results, what="the search results", timeout_ms=timeout,
+                                 wait=False)
+        if table is not None:
             self._shown = table
             return self._parse(table)
         if await self._find(screens.Search.none).count():
@@ -213,7 +223,7 @@ class StudentSearch:
         """
         table = self._shown
         if table is None or not _rows_of(table, ssid):
-            table = await read_table(results, what="the search results",
+            table = await read_shown(results, what="the search results",
                                      timeout_ms=self.timeout_ms)
         mine = _rows_of(table, ssid)
         actions = optional_column(table, "results.actions")
@@ -285,15 +295,20 @@ class TestAssignments:
     def __init__(self, page: Page, *, timeout_ms: float) -> None:
         self.page = page
         self.timeout_ms = timeout_ms
+        # The table as the portal showed it after the bottom SAVE, read once (by save()).
+        self._after_save: Table | None = None
+        # The code list's labels, the same in every dialog of the page.
+        self._labels: list[str] | None = None
 
     def _table(self) -> Locator:
         return locate(_frame(self.page), screens.Assignments.table).first
 
     async def read(self) -> list[Assignment]:
         """Every row of the assignments table, and whether its COND. CODE can be pressed."""
-        table = await read_table(
+        table = self._after_save or await read_shown(
             self._table(), what=screens.Assignments.table.described, timeout_ms=self.timeout_ms
         )
+        self._after_save = None
         where = "Current Active Test Assignments"
         test = table.column("assignments.test", where)
         status = table.column("assignments.status", where)
@@ -336,12 +351,14 @@ class TestAssignments:
         wanted = re.compile(rf"^\s*{re.escape(code)}\b", re.IGNORECASE)
         async with acting(self.page, timeout_ms=self.timeout_ms,
                           what=f"the condition code {code} in the list"):
-            # What the list offers, in one look: a drop-down's option labels.
-            offered: list[list[str] | None] = await field.first.evaluate_all(_OPTIONS_JS)
-            if not offered:
-                await field.first.wait_for(state="visible", timeout=self.timeout_ms)
-                offered = await field.first.evaluate_all(_OPTIONS_JS)
-            labels = offered[0] if offered else None
+            labels = self._labels
+            if labels is None:
+                # What the list offers, in one look: a drop-down's option labels.
+                offered: list[list[str] | None] = await field.first.evaluate_all(_OPTIONS_JS)
+                if not offered:
+                    await field.first.wait_for(state="visible", timeout=self.timeout_ms)
+                    offered = await field.first.evaluate_all(_OPTIONS_JS)
+                labels = self._labels = offered[0] if offered else None
             if labels is not None:
                 await field.first.select_option(label=pick_code(labels, code),
                                                 timeout=self.timeout_ms)
@@ -387,13 +404,17 @@ class TestAssignments:
                         outside_dialogs=True)
         if view.unchanged:
             return SaveOutcome(rendered=False, message=await self._message())
-        key = await arrive(
+        await arrive(
             self.page,
             {"table": Expect.of(screens.Assignments.table),
              "message": Expect("a message", lambda scope: scope.get_by_role("alert"))},
             timeout_ms=timeout, where="Test Assignments after SAVE", reload_on_error=0,
+            which=False,
         )
-        if key == "table":
+        shown = await read_table(self._table(), what=screens.Assignments.table.described,
+                                 timeout_ms=timeout, wait=False)
+        if shown is not None:
+            self._after_save = shown
             return SaveOutcome(rendered=True)
         return SaveOutcome(rendered=False, message=await self._message())
 

@@ -21,7 +21,7 @@ from flows import words
 from flows.pages.base import acting
 from rpa.errors import PageNotRecognized, PortalUnavailable
 
-__all__ = ["Control", "Row", "Table", "column", "optional_column", "read_table"]
+__all__ = ["Control", "Row", "Table", "column", "optional_column", "read_shown", "read_table"]
 
 # A table or an ARIA grid read as a person reads it: its header cells, then each row's cells and
 # the buttons in it (with whether they can be pressed). Rows not shown are left out, and a
@@ -84,8 +84,13 @@ class Table:
         return column(self.heads, key, where)
 
 
-async def read_table(table: Locator, *, what: str, timeout_ms: float) -> Table:
-    """Read ``table`` (one table or grid) in one look, once it is no longer loading."""
+async def read_table(
+    table: Locator, *, what: str, timeout_ms: float, wait: bool = True
+) -> Table | None:
+    """Read ``table`` (one table or grid) in one look, once it is no longer loading.
+
+    Without ``wait``, a table not on the page now is None (one question to the browser).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_ms / 1000
     async with acting(table.page, timeout_ms=timeout_ms, what=what):
@@ -95,6 +100,8 @@ async def read_table(table: Locator, *, what: str, timeout_ms: float) -> Table:
                 f"ts => ts.slice(0, 1).map({_READ_TABLE_JS.strip()})"
             )
             if not found:
+                if not wait:
+                    return None
                 await table.first.wait_for(state="visible", timeout=timeout_ms)
                 continue
             data = found[0]
@@ -157,3 +164,10 @@ def optional_column(table: Table, key: str) -> int | None:
         if words.matches(key, head):
             return index
     return None
+
+
+async def read_shown(table: Locator, *, what: str, timeout_ms: float) -> Table:
+    """:func:`read_table`, waiting for the table to show."""
+    found = await read_table(table, what=what, timeout_ms=timeout_ms)
+    assert found is not None
+    return found
