@@ -26,7 +26,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from flows import words
 from flows.pages import screens
-from flows.pages.base import MATCHED, describe
+from flows.pages.base import MATCHED
+from flows.pages.describe import describe
 from flows.pages.portal import Landing, MyTomsHome, PortalHome
 from flows.pages.spec import Spec, content_frame, locate
 from flows.pages.students import Assignment, StudentSearch, TestAssignments

@@ -13,7 +13,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
 
 from flows.pages import screens
-from flows.pages.base import Expect, arrive, describe, fill, press, replaced
+from flows.pages.base import Expect, arrive, fill, press, replaced
+from flows.pages.describe import describe
 from flows.pages.spec import Spec, locate
 from rpa.errors import PageNotRecognized, PortalUnavailable, SettingsError
 

@@ -18,9 +18,11 @@ from playwright.async_api import Frame, Locator, Page
 
 from flows import words
 from flows.pages import screens
-from flows.pages.base import Expect, arrive, describe, press, replaced, watch
+from flows.pages.base import Expect, arrive, press, replaced
+from flows.pages.describe import describe
 from flows.pages.spec import cell_with, locate
 from flows.pages.tables import read_table
+from flows.pages.watch import watch
 from rpa.errors import InputError, PageNotRecognized, PortalUnavailable
 
 __all__ = ["Approvals", "PracticeTestsPage", "SelectTests", "SessionPage", "TaHome", "Waiting"]

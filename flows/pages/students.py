@@ -14,9 +14,10 @@ from playwright.async_api import Frame, Locator, Page
 
 from flows import words
 from flows.pages import screens
-from flows.pages.base import Expect, acting, arrive, fill, press, replaced, watch
+from flows.pages.base import Expect, acting, arrive, fill, press, replaced
 from flows.pages.spec import Spec, content_frame, locate, row_with
 from flows.pages.tables import Row, Table, optional_column, read_shown, read_table
+from flows.pages.watch import watch
 from rpa.errors import PageNotRecognized, PortalUnavailable
 
 __all__ = [
