@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,11 +65,12 @@ def measure(
             env = toms_env(portal, state, TOMS_WORKERS=str(workers))
             if not file_journal:
                 env["TOMS_JOURNAL_URL"] = journal_url
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "rpa", "optout", "apply", str(roster.path)],
-                env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL,
-            )
+            with (folder / f"machine{n + 1}.log").open("w") as output:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "rpa", "optout", "apply", str(roster.path)],
+                    env=env, cwd=folder, stdout=output, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
             procs.append(proc)
             while not (state / "browser-state.json").exists():
                 if proc.poll() is not None:
@@ -97,7 +99,8 @@ def measure(
             journal.close()
         span = max(c.ended or 0 for c in log) - min(c.claimed for c in log)
     if bad or wrong or twice:
-        raise SystemExit(f"not exact: exit codes {bad}, {wrong} codes wrong, {twice} twice")
+        raise SystemExit(f"not exact: exit codes {bad}, {wrong} codes wrong, {twice} twice; "
+                         f"see {folder}")
     return {
         "machines": machines, "rows": rows, "wall_s": wall, "rows_per_s": rows / wall,
         "working_rows_per_s": rows / span, "cpu_s": cpu, "busy": busy,
@@ -118,9 +121,11 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     cores = os.cpu_count() or 1
     for count in [1] if args.file_journal else args.machines:
-        with tempfile.TemporaryDirectory(prefix="toms-rpa-machines-") as folder:
-            got = measure(count, args.rows, args.latency_ms, args.workers, Path(folder),
-                          file_journal=args.file_journal)
+        # Kept when the run is not exact (its logs and state say why); removed otherwise.
+        folder = Path(tempfile.mkdtemp(prefix="toms-rpa-machines-"))
+        got = measure(count, args.rows, args.latency_ms, args.workers, folder,
+                      file_journal=args.file_journal)
+        shutil.rmtree(folder)
         print(f"| {count} | {args.workers} | "
               f"{'SQLite file' if args.file_journal else 'PostgreSQL'} | {args.rows} | "
               f"{got['wall_s']:.0f} | {got['rows_per_s']:.2f} | "

@@ -6,8 +6,10 @@ the same SQL (see :mod:`rpa.journal._core`); only how each database is reached d
 (:mod:`rpa.journal._sqlite`, :mod:`rpa.journal._postgres`).
 """
 
-from rpa.journal._core import PENDING, RUNNING, Claim, Item, Journal, Standing, is_journal_url
+from rpa.journal._core import Journal
 from rpa.journal._postgres import safe_url, url_password
+from rpa.journal._records import Claim, Item, Standing, is_journal_url
+from rpa.journal._schema import PENDING, RUNNING
 
 __all__ = [
     "PENDING", "RUNNING", "Claim", "Item", "Journal", "Standing", "is_journal_url", "safe_url",

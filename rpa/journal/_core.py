@@ -18,148 +18,26 @@ import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rpa.errors import LeaseLost
+from rpa.journal._records import Claim, Item, Standing, is_journal_url
+from rpa.journal._schema import (
+    DONE,
+    MIGRATE,
+    NOT_DONE,
+    OPEN,
+    PENDING,
+    RUNNING,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+    TAKEN,
+)
 from rpa.journal._store import Store, Tx, split_script
 
-__all__ = ["PENDING", "RUNNING", "Claim", "Item", "Journal", "Standing", "is_journal_url"]
-
-PENDING = "pending"
-RUNNING = "in progress"
-
-# Group states: open (waiting for a worker), taken (claimed, with a lease), done.
-OPEN, TAKEN, DONE = "open", "taken", "done"
-
-SCHEMA_VERSION = "2"
-TABLES = {"runs", "items", "item_groups", "claims", "journal_meta"}
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    source TEXT NOT NULL,
-    created {real} NOT NULL,
-    finished {real},
-    meta TEXT NOT NULL DEFAULT '{{}}'
-);
-CREATE TABLE IF NOT EXISTS items (
-    run_id TEXT NOT NULL REFERENCES runs(run_id),
-    item_id INTEGER NOT NULL,
-    grp TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    status TEXT NOT NULL,
-    step TEXT NOT NULL DEFAULT '',
-    reason TEXT NOT NULL DEFAULT '',
-    result TEXT NOT NULL DEFAULT '{{}}',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    updated {real} NOT NULL,
-    PRIMARY KEY (run_id, item_id)
-);
-CREATE INDEX IF NOT EXISTS items_status ON items(run_id, status, grp);
-CREATE INDEX IF NOT EXISTS items_group ON items(run_id, grp);
-CREATE TABLE IF NOT EXISTS item_groups (
-    run_id TEXT NOT NULL REFERENCES runs(run_id),
-    grp TEXT NOT NULL,
-    first_item INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    holder TEXT NOT NULL DEFAULT '',
-    seat TEXT NOT NULL DEFAULT '',
-    lease_until {real} NOT NULL DEFAULT 0,
-    claims INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (run_id, grp)
-);
-CREATE INDEX IF NOT EXISTS groups_queue ON item_groups(run_id, state, first_item);
-CREATE TABLE IF NOT EXISTS claims (
-    run_id TEXT NOT NULL,
-    grp TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    holder TEXT NOT NULL,
-    worker TEXT NOT NULL,
-    claimed {real} NOT NULL,
-    ended {real},
-    outcome TEXT NOT NULL DEFAULT '',
-    took_over TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, grp, n)
-);
-CREATE TABLE IF NOT EXISTS journal_meta (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-)
-"""
-
-# Journals made before claims had leases have items but no groups: make them.
-MIGRATE = """
-INSERT INTO item_groups (run_id, grp, first_item, state)
-SELECT i.run_id, i.grp, MIN(i.item_id),
-       CASE WHEN SUM(CASE WHEN i.status IN ('pending', 'in progress') THEN 1 ELSE 0 END) > 0
-            THEN 'open' ELSE 'done' END
-FROM items i
-WHERE NOT EXISTS (SELECT 1 FROM item_groups g WHERE g.run_id = i.run_id AND g.grp = i.grp)
-GROUP BY i.run_id, i.grp
-"""
-
-NOT_DONE = "status IN ('pending', 'in progress')"
-
-
-def is_journal_url(address: str | Path) -> bool:
-    """Whether ``address`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(address, str) and address.startswith(("postgresql://", "postgres://"))
-
-
-@dataclass
-class Item:
-    """One unit of work (one input row) and what has happened to it so far."""
-
-    run_id: str
-    item_id: int
-    group: str
-    payload: dict[str, Any]
-    status: str
-    step: str = ""
-    reason: str = ""
-    result: dict[str, Any] = field(default_factory=dict)
-    attempts: int = 0
-    updated: float = 0.0
-    claim: int = 0
-    """The number of the claim it was handed out under (0: not claimed); every change the
-    claimant records is refused once another claim has been made on the group."""
-
-    @property
-    def done(self) -> bool:
-        """Whether the item has reached a final status."""
-        return self.status not in (PENDING, RUNNING)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of a group, from the journal's log: who held it, from when to when."""
-
-    group: str
-    n: int
-    holder: str
-    worker: str
-    claimed: float
-    ended: float | None
-    outcome: str
-    took_over: str
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a run stands, for every machine working on it."""
-
-    total: int
-    done: int
-    holders: frozenset[str]
-    """The processes holding claims right now."""
-    held_by_others: int
-    """Groups claimed by other processes than this journal's."""
-    next_expiry_s: float | None
-    """Seconds until the first of the others' claims runs out (negative: it has)."""
+__all__ = ["Journal"]
 
 
 class Journal:
