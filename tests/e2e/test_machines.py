@@ -269,7 +269,7 @@ def test_a_machine_killed_then_the_database_stopped_for_10_s_lose_and_double_not
     rows over once its claims run out. Then the database is stopped for 10 s under the two:
     every claim runs out meanwhile, and they go on when it is back.
     """
-    roster = build_roster(portal, tmp_path / "roster.csv", settable=90, blocked=False)
+    roster = build_roster(portal, tmp_path / "roster.csv", settable=60, blocked=False)
     with fleet_of(portal, postgres_url, roster, tmp_path) as fleet:
         fleet.start(3)
         survivors, victim = fleet.machines[:2], fleet.machines[2]
@@ -287,6 +287,7 @@ def test_a_machine_killed_then_the_database_stopped_for_10_s_lose_and_double_not
             lambda: any(pid in c.took_over for c in claims(postgres_url, run_id)),
             "the killed machine's rows to be taken over", *survivors,
         )
+        assert standing(postgres_url, run_id).done < len(roster.rows), "the run ended early"
         postgres_server.stop()
         try:
             time.sleep(10)  # the outage itself: a time, nothing to wait on
