@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -40,6 +39,7 @@ PORT = 5432
 """Only names the socket file (``.s.PGSQL.5432``): the server listens on no TCP port."""
 
 POLICY_RC = Path("/usr/sbin/policy-rc.d")
+DEBIAN_BINS = "/usr/lib/postgresql/*/bin"
 
 
 def find_postgres() -> Path | None:
@@ -51,7 +51,7 @@ def find_postgres() -> Path | None:
     if all(on_path):
         return Path(str(on_path[0])).resolve().parent
     versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"),
+        glob.glob(DEBIAN_BINS),
         key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
         reverse=True,
     )
@@ -245,13 +245,6 @@ class PrivatePostgres:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def private_postgres() -> Iterator[PrivatePostgres]:
-    """:class:`PrivatePostgres` as a generator context (set up, yield, stopped and removed)."""
-    with PrivatePostgres() as server:
-        yield server
 
 
 def main() -> int:
