@@ -251,7 +251,11 @@ def main() -> int:
     """``python -m rpa.postgres``: make sure PostgreSQL's programs are there and say where."""
     found = find_postgres()
     if found is None and _can_apt_install():
-        _apt_install()
+        try:
+            _apt_install()
+        except subprocess.CalledProcessError as err:
+            print(f"PostgreSQL could not be installed with apt ({' '.join(err.cmd)} exited "
+                  f"with {err.returncode}).", file=sys.stderr)
         found = find_postgres()
     if found is None:
         print(

@@ -2,8 +2,9 @@
 
 ``Journal(path)`` keeps it in a SQLite file of the state directory (one machine);
 ``Journal("postgresql://...")`` in PostgreSQL, where several machines share one run. Both run
-the same SQL (see :mod:`rpa.journal._core`); only how each database is reached differs
-(:mod:`rpa.journal._sqlite`, :mod:`rpa.journal._postgres`).
+the same SQL (:mod:`rpa.journal._core`, on the tables of :mod:`rpa.journal._schema`); only how
+each database is reached differs (:mod:`rpa.journal._sqlite`, :mod:`rpa.journal._postgres`).
+No ORM: the SQL is plain enough to write once, with three words spelled per database.
 """
 
 from rpa.journal._core import Journal
