@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -121,6 +121,9 @@ async def acting(page: Page, *, timeout_ms: float, what: str) -> AsyncIterator[N
 async def _not_found(page: Page, what: str, timeout_ms: float, *, where: str) -> SystemFailure:
     """A slow portal, or a page that is not the one expected: which, and what it shows."""
     on = f" on {where}" if where else ""
+    frames = [page.main_frame, content_frame(page)]
+    if any(f.url.startswith("chrome-error:") for f in frames if not f.is_detached()):
+        return PortalUnavailable(f"the portal did not answer; it did not show {what}{on}")
     if watch(page).quiet_s < 1.0:
         return PortalUnavailable(
             f"the portal was still loading after {timeout_ms / 1000:g} s; it did not show "
@@ -415,9 +418,11 @@ async def _wait_keyed(
                     if found is not None:
                         return found
             elif settled is not None and seen.events > settled[2] \
-                    and seen.quiet_s >= settled[1] and not await _busy(page):
+                    and seen.quiet_s >= settled[1] and await _settled_without(
+                        page, scope, wanted.values(), max(1.0, left)):
                 return settled[0]
-            elif seen.quiet_s * 1000 >= SETTLED_MS:
+            elif seen.quiet_s * 1000 >= SETTLED_MS and await _settled_without(
+                    page, scope, wanted.values(), max(1.0, left)):
                 return None
             continue
         if not which and in_frame and scope != page.main_frame:
@@ -428,6 +433,27 @@ async def _wait_keyed(
             continue
         await _parsed(page, scope)
         return key
+
+
+async def _settled_without(
+    page: Page, scope: Frame, wanted: Iterable[Locator], timeout_ms: float
+) -> bool:
+    """Whether the page, quiet now, has truly finished and still shows none of ``wanted``.
+
+    A quiet network is not enough on a starved machine: the page may still be parsing what
+    came, or its script drawing it. So: its document parsed, nothing marked as loading, and
+    one last look.
+    """
+    if scope.is_detached():
+        return False
+    with contextlib.suppress(PlaywrightError):
+        await scope.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+    if await _busy(page):
+        return False
+    try:
+        return await _any_of(list(wanted)).count() == 0
+    except PlaywrightError:
+        return False
 
 
 async def _loading(page: Page) -> bool:
@@ -487,13 +513,13 @@ async def replaced(
     with contextlib.suppress(PlaywrightError):
         handles = await stale.element_handles()
     view = ReplacedView()
+    started = seen.events  # before the action: what it sets off counts
     try:
         yield view
         if not handles:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_ms / 1000
-        started = seen.events
         for handle in handles:
             while True:
                 left = deadline - loop.time()
@@ -506,7 +532,10 @@ async def replaced(
                     )
                     break
                 except PlaywrightTimeout:
-                    quiet = seen.events > started and seen.quiet_s >= settle_s
+                    # Quiet since the action, no page loaded since (its document would have
+                    # taken the old content with it), nothing loading: the content stayed.
+                    moved = any(at > started for at, _ in seen.moves)
+                    quiet = seen.events > started and seen.quiet_s >= settle_s and not moved
                     if settle_s and quiet and not await _busy(page):
                         view.unchanged = True
                         return

@@ -36,7 +36,7 @@ els => els.slice(0, 1).map(el => el.tagName === 'SELECT'
 SAVE_SETTLE_S = 1.5
 # After SEARCH, a portal that shows nothing at all for an empty search is taken at its word once
 # it has been quiet this long (the search was answered, and there was nothing to show).
-SEARCH_SETTLE_S = 1.5
+SEARCH_SETTLE_S = 3.0
 CODE_TOKEN = re.compile(r"^\s*([A-Za-z0-9]+)")
 
 

@@ -47,9 +47,15 @@ class Watch:
         self.inflight[request] = time.monotonic()
         self._touch()
 
-    def _done(self, request: Request) -> None:
+    def _failed(self, request: Request) -> None:
+        # The portal did not answer at all (refused, reset): a server error by another name.
         self.inflight.pop(request, None)
         self._touch()
+        if request.is_navigation_request() or request.resource_type in ("fetch", "xhr"):
+            if request.is_navigation_request():
+                with contextlib.suppress(PlaywrightError):
+                    self.status[request.frame] = 599
+            self.last_error = self.events
 
     def _response(self, response: Response) -> None:
         request = response.request
@@ -145,7 +151,7 @@ def watch(page: Page) -> Watch:
         # of the portal follows at once), each one Python call and no question to the page.
         page.on("request", found._request)
         page.on("response", found._response)
-        page.on("requestfailed", found._done)
+        page.on("requestfailed", found._failed)
         page.on("framenavigated", found._navigated)
     return found
 
