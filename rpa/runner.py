@@ -344,7 +344,14 @@ async def run_queue(
         attempt = group[0].attempts + (0 if expired else 1)
         folder = evidence_dir / f"row-{group[0].payload.get('row', group[0].item_id):05d}"
         folder = folder / f"attempt-{attempt}"
-        files = await _safe_evidence(worker, folder)
+        # An ended session says nothing about the row: no screenshot of the logon page (it
+        # costs the browser time the next logon needs); the trace recorded so far is dropped.
+        if expired:
+            files: list[Path] = []
+            with contextlib.suppress(Exception):
+                await worker.discard_evidence()
+        else:
+            files = await _safe_evidence(worker, folder)
         evidence = str(folder.relative_to(evidence_dir.parent)) if files else ""
         log.warning("Rows %s: %s (attempt %d)", _rows(group), reason, max(attempt, 1))
         if attempt >= policy.max_attempts:

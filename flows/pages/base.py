@@ -389,10 +389,13 @@ async def _wait_keyed(
             return None
         scope = _scope(page, in_frame)
         wanted = {k: e.find(scope) for k, e in expected.items()}
-        if not in_frame or scope == page.main_frame:
-            # One frame for all (the window shows no content frame, e.g. the logon page after
-            # the session ended): a single wait covers the other pages too.
+        if not in_frame:
+            # One frame for all: a single wait covers the other pages too.
             wanted.update(_elsewhere(page, scope, logged_on=logged_on)[1])
+        elif scope == page.main_frame:
+            # The window shows no content frame (the logon page after the session ended?):
+            # the pages that come instead are looked at first, since they hold alerts too.
+            wanted = {**_elsewhere(page, scope, logged_on=logged_on)[1], **wanted}
         try:
             await _any_of(list(wanted.values())).wait_for(
                 state="visible", timeout=max(1.0, min(SLICE_MS, left))

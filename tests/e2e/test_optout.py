@@ -228,7 +228,9 @@ def test_portal_down_stops_with_exit_3(portal: Portal, tmp_path: Path) -> None:
 
 def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: Path) -> None:
     roster = build_roster(portal, tmp_path / "roster.csv", settable=24, blocked=False)
-    portal.faults(error_rate=0.1, session_lifetime_s=5, fault_seed=7)
+    # Sessions long enough for a logon and a student on a busy two-core machine, short enough
+    # that the run meets several of their ends.
+    portal.faults(error_rate=0.1, session_lifetime_s=8, fault_seed=7)
     before = portal.client.get("/__mock__/stats").json()
     state = tmp_path / "state"
     env = toms_env(portal, state, TOMS_TRACE="on")
