@@ -155,7 +155,7 @@ async def press(
             if if_shown:
                 return False
             # Not there yet: wait until it shows (a role locator finds only what is shown).
-            await control.first.wait_for(state="visible", timeout=timeout_ms)
+            await _until_shown(control, timeout_ms)
             why = str(await control.evaluate_all(_PRESS_ALL_JS, outside_dialogs))
         if not why:
             return True
@@ -192,7 +192,31 @@ async def press(
 async def fill(field_: Locator, value: str, *, what: str, timeout_ms: float) -> None:
     """Type ``value`` into a field (Playwright's fill waits until it is shown and editable)."""
     async with acting(field_.page, timeout_ms=timeout_ms, what=what):
+        if not await field_.first.is_visible():
+            await _until_shown(field_, timeout_ms)
         await field_.fill(value, timeout=timeout_ms)
+
+
+async def _until_shown(control: Locator, timeout_ms: float) -> None:
+    """Wait until ``control`` shows; raise at once when the window went elsewhere instead.
+
+    A person sees the logon page (the session ended) or an error page as soon as it comes;
+    waiting the whole time for a control that page will never show would only lose it. Raises
+    PlaywrightTimeout when the time runs out (``acting`` then says what the page shows).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    while True:
+        left = (deadline - loop.time()) * 1000
+        try:
+            await control.first.wait_for(state="visible", timeout=max(1.0, min(SLICE_MS, left)))
+            return
+        except PlaywrightTimeout:
+            if left <= SLICE_MS:
+                raise
+        found = await _where_it_went(control.page, SLICE_MS)
+        if found is not None:
+            raise found
 
 
 # --- Arriving on a page -----------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,3 +169,29 @@ def results(run_dir: Path) -> list[dict[str, str]]:
 def only_run(state_dir: Path, prefix: str = "apply-") -> Path:
     runs = sorted(p for p in (state_dir / "runs").iterdir() if p.name.startswith(prefix))
     return runs[-1]
+
+
+def no_password_anywhere(state_dir: Path, *outputs: str) -> None:
+    for text in outputs:
+        assert PASSWORD not in text
+    needles = [PASSWORD.encode(), PASSWORD.encode("utf-16-le"), b"demo%2Dpassword",
+               b"ZGVtby1wYXNzd29yZA"]  # plain, UTF-16, URL- and base64-encoded
+    checked = 0
+    for path in state_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".zip":
+                with zipfile.ZipFile(path) as archive:
+                    data = b"".join(archive.read(name) for name in archive.namelist())
+            for needle in needles:
+                assert needle not in data, f"the password is in {path}"
+            checked += 1
+    assert checked > 0
+
+
+def everything_private(state: Path) -> None:
+    """Student data, evidence and the saved browser: files 0600, folders 0700."""
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for path in state.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,11 +74,20 @@ async def _step_after_the_window_moved(
         await search.search_ssid(ssid)
         profile = await search.open_student(ssid)
         assignments = await profile.open_test_assignments()
-        if move:
-            # The session ends and the portal shows its logon page in the whole window.
-            await search.page.context.clear_cookies()
-            await search.page.goto(f"{portal.url}toms/")
-        await step(search, assignments, ssid, test)
+        if not move:
+            await step(search, assignments, ssid, test)
+            return
+        # The session ends and the portal shows its logon page in the whole window.
+        await search.page.context.clear_cookies()
+        await search.page.goto(f"{portal.url}toms/")
+        # The logon page is seen as soon as it is there, not once a minute's wait for a
+        # control it will never show has run out.
+        search.timeout_ms = assignments.timeout_ms = 60_000
+        started = time.monotonic()
+        try:
+            await step(search, assignments, ssid, test)
+        finally:
+            assert time.monotonic() - started < 30
 
 
 async def _stage(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:

@@ -175,7 +175,7 @@ def test_the_step_profile_names_every_step_of_the_guide() -> None:
             if " | " in line}
     for step in ("search the SSID, read the results", "open the student (magnifier)",
                  "Test Assignments tab", "stage a code (COND. CODE, PGE, SAVE)",
-                 "bottom SAVE, confirmation", "read the codes back"):
+                 "bottom SAVE, read the codes back"):
         per_student, browser_ms, _python_ms, wall_ms = rows[step]
         assert float(per_student) >= 1 and float(wall_ms) > 0 and float(browser_ms) >= 0
     assert "bare page load in a frame" in done.stdout

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Portal
-from tests.e2e.helpers import build_roster, only_run, results, toms, toms_env
+from tests.e2e.helpers import (
+    build_roster,
+    everything_private,
+    no_password_anywhere,
+    only_run,
+    results,
+    toms,
+    toms_env,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +57,8 @@ def test_a_save_that_stores_nothing_is_never_applied_and_is_done_once_later(
     is reported applied; once the portal behaves again, the resumed run stores each code once."""
     portal = built_portal
     roster = build_roster(portal, tmp_path / "roster.csv", settable=2, blocked=False)
-    env = toms_env(portal, tmp_path / "state")
+    state = tmp_path / "state"
+    env = toms_env(portal, state, TOMS_TRACE="on")
     portal.faults(silent_save=True)
     first = toms(["optout", "apply", str(roster.path), "--workers", "2"], env, tmp_path)
 
@@ -63,6 +72,16 @@ def test_a_save_that_stores_nothing_is_never_applied_and_is_done_once_later(
         reasons = [row["reason"] for row in csv.DictReader(fh) if row["reason"]]
     assert any("did not store" in reason for reason in reasons) or "did not store" in (
         first.stderr), (reasons, first.stderr[-2000:])
+    # Each failed row links the evidence of its last attempt: what the page showed, and the
+    # trace of the attempt; none of it holds the password.
+    run = only_run(state)
+    failed = [row for row in results(run) if row["status"] == "failed"]
+    assert failed, first.stderr[-2000:]
+    for row in failed:
+        assert {p.name for p in (run / row["evidence"]).iterdir()} == {
+            "screenshot.png", "trace.zip"}, row
+    no_password_anywhere(state, first.stdout, first.stderr)
+    everything_private(state)
 
     # The same command again, as the report says to, once the portal stores again.
     portal.faults(silent_save=False)
