@@ -216,6 +216,17 @@ def pytest_configure(config: pytest.Config) -> None:
     _become_subreaper()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``./run tests`` runs two workers), the browser tests run one after
+    the other on one worker, as they would alone: two of them at once would share the two
+    cores and only slow each other. The other tests, and the browser tests marked ``waits``
+    (mostly waiting: backoff, a paced class, a lease), run beside them on the other worker.
+    """
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("waits"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 _workers: set[int] = set()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 
 from flows.optout.roster import RosterRow
 from flows.pages.portal import Landing, MyTomsHome
@@ -137,6 +139,13 @@ class OptOutWorker:
 
     async def _recover_once(self) -> None:
         self._fresh_search = False
+        if self.page.is_closed() or self.page.main_frame.url.startswith("chrome-error:"):
+            # Chromium's own page for a portal that did not answer reloads itself once the
+            # portal answers again, and that reload would take the window away in the middle
+            # of the next steps (back to the portal's home page): a new window instead.
+            old, self.page = self.page, await self.context.new_page()
+            with contextlib.suppress(PlaywrightError):
+                await old.close()
         where = await enter_toms(self.page, self.settings)
         for _ in range(3):
             if where != Landing.LOGON:
