@@ -27,7 +27,15 @@ def test_every_scenario_is_tested_here_or_in_its_own_test() -> None:
     assert {scenario for scenario, _ in CASES} | {"session-expiry", "kill"} == set(SCENARIOS)
 
 
-@pytest.mark.parametrize(("scenario", "build"), CASES, ids=[f"{s}-{b}" for s, b in CASES])
+# The slow scenarios mostly wait for the portal: they run beside the other browser tests.
+WAITING = {"slow-requests", "slow-frame"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "build"),
+    [pytest.param(s, b, id=f"{s}-{b}", marks=[pytest.mark.waits] if s in WAITING else [])
+     for s, b in CASES],
+)
 def test_scenario_leaves_the_portal_exact(scenario: str, build: str) -> None:
     outcome = run_scenario(
         scenario, rows=ROWS.get(scenario, 16), workers=4, seed=3, session_lifetime_s=10,

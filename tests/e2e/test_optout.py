@@ -233,8 +233,9 @@ def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: P
     roster = build_roster(portal, tmp_path / "roster.csv", settable=24, blocked=False)
     # Sessions end at random requests, so the run meets several of their ends however fast or
     # busy the machine is (a session that ends after so many seconds only raced the logons of
-    # a starved machine).
-    portal.faults(error_rate=0.1, session_expiry_rate=0.02, fault_seed=7)
+    # a starved machine). The run makes about 150 requests: with 0.04 a request, the chance
+    # that none ends a session is 0.2%; with 0.02 it was 5%, and it happened.
+    portal.faults(error_rate=0.1, session_expiry_rate=0.04, fault_seed=7)
     before = portal.client.get("/__mock__/stats").json()
     state = tmp_path / "state"
     env = toms_env(portal, state, TOMS_TRACE="on")
