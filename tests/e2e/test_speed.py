@@ -167,7 +167,7 @@ def test_the_benchmark_prints_toms_rpa_beside_both_limits() -> None:
 
 def test_the_step_profile_names_every_step_of_the_guide() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.profile_steps", "--rows", "8"],
+        [sys.executable, "-m", "benchmarks.profile_steps", "--rows", "4"],
         capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stderr[-3000:]

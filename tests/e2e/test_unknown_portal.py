@@ -27,6 +27,7 @@ def _stats(portal: Portal) -> dict[str, int]:
     return found
 
 
+@pytest.mark.waits
 def test_an_email_code_page_with_words_nobody_knows_stops_after_two_logons(
     built_portal: Portal, tmp_path: Path
 ) -> None:
@@ -97,6 +98,7 @@ def test_a_save_that_stores_nothing_is_never_applied_and_is_done_once_later(
         assert portal.code(ssid, test) == code
 
 
+@pytest.mark.waits
 @pytest.mark.parametrize("command", [
     ["practice", "start", "--tests", "Grade 5 Math Practice Test"],
     ["practice", "stop", "--session", "CA-ABC-123"],
