@@ -192,8 +192,7 @@ async def press(
 async def fill(field_: Locator, value: str, *, what: str, timeout_ms: float) -> None:
     """Type ``value`` into a field (Playwright's fill waits until it is shown and editable)."""
     async with acting(field_.page, timeout_ms=timeout_ms, what=what):
-        if not await field_.first.is_visible():
-            await _until_shown(field_, timeout_ms)
+        await _until_shown(field_, timeout_ms)  # at once when it is there
         await field_.fill(value, timeout=timeout_ms)
 
 
