@@ -42,7 +42,7 @@ class SqliteStore:
     dialect = DIALECT
     shared = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_s: float = 30.0) -> None:
         private_dir(path.parent)
         path.touch(mode=FILE_MODE, exist_ok=True)
         path.chmod(FILE_MODE)
@@ -52,23 +52,48 @@ class SqliteStore:
         # loop may run in a thread of its own.
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
-            path, isolation_level=None, timeout=30, check_same_thread=False
+            path, isolation_level=None, timeout=busy_s, check_same_thread=False
         )
         self._db.row_factory = sqlite3.Row
         # The journal's clock, as PostgreSQL has its own: SQLite's julianday() is only to the
         # millisecond.
         self._db.create_function("journal_now", 0, time.time)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._write_ahead_log(busy_s)
         # A killed process loses nothing committed; only a power cut could, and then the
         # worker re-reads the portal anyway.
         self._db.execute("PRAGMA synchronous=NORMAL")
+
+    def _write_ahead_log(self, timeout_s: float) -> None:
+        """Switch the file to write-ahead logging, waiting for whoever holds it.
+
+        SQLite answers "database is locked" at once, without waiting as it does for a
+        transaction, when another connection writes to the file while this one asks for WAL
+        (several runs that start together and create the journal): try again until the
+        writer is done.
+        """
+        deadline = time.monotonic() + timeout_s
+        pause = 0.01
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() >= deadline:
+                    self._db.close()
+                    raise JournalUnavailable(
+                        f"the journal {self.where} is busy: {err}"
+                    ) from err
+            # Another connection holds the file for one short transaction: nothing to wait
+            # on but the file itself.
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
     @contextmanager
     def transaction(self) -> Iterator[_SqliteTx]:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as err:  # "database is locked" after 30 s
+            except sqlite3.OperationalError as err:  # "database is locked" after busy_s
                 raise JournalUnavailable(f"the journal {self.where} is busy: {err}") from err
             try:
                 yield _SqliteTx(self._db)

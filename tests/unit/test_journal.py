@@ -19,6 +19,7 @@ import pytest
 
 from rpa.errors import JournalUnavailable, LeaseLost
 from rpa.journal import PENDING, RUNNING, Item, Journal
+from rpa.journal._sqlite import SqliteStore
 from rpa.postgres import PrivatePostgres
 
 Opener = Callable[..., Journal]
@@ -344,7 +345,7 @@ def test_each_group_is_claimed_once_by_several_processes_at_once(opener: Opener)
     groups = [f"G{n % 40}" for n in range(120)]
     make_run(opener(), "r1", groups)
     taken: dict[str, list[str]] = {}
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
     ready = threading.Barrier(4)
 
     def machine(name: str) -> None:
@@ -505,15 +506,20 @@ def test_recover_with_a_seat_hands_back_only_that_seats_claims(opener: Opener) -
 
 def test_machines_starting_together_join_one_run(opener: Opener) -> None:
     runs: list[tuple[str, bool]] = []
-    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+    barrier = threading.Barrier(4, timeout=60)
 
     def start(n: int) -> None:
-        journal = opener(holder=f"m{n}")
-        barrier.wait()
-        runs.append(journal.open_run(
-            f"run-{n}", kind="apply", fingerprint="fp", source=f"machine{n}/roster.csv",
-            items=[("A", {"row": 1}), ("B", {"row": 2})],
-        ))
+        try:
+            journal = opener(holder=f"m{n}")
+            barrier.wait()
+            runs.append(journal.open_run(
+                f"run-{n}", kind="apply", fingerprint="fp", source=f"machine{n}/roster.csv",
+                items=[("A", {"row": 1}), ("B", {"row": 2})],
+            ))
+        except Exception as err:  # noqa: BLE001 - each is shown by the assert below
+            errors.append(err)
+            barrier.abort()  # the others do not wait for one that will never come
 
     threads = [threading.Thread(target=start, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -521,6 +527,7 @@ def test_machines_starting_together_join_one_run(opener: Opener) -> None:
     for thread in threads:
         thread.join()
 
+    assert not errors, errors
     assert len({run for run, _ in runs}) == 1, runs
     assert sorted(created for _, created in runs) == [False, False, False, True]
     (run,) = {run for run, _ in runs}
@@ -588,6 +595,40 @@ def test_postgres_stopped_and_started_again_loses_nothing(
         assert journal.counts("r1") == {"applied": 1, PENDING: 1}
     finally:
         journal.close()
+
+
+def test_a_journal_opened_while_another_writes_its_file_waits_for_it(tmp_path: Path) -> None:
+    # Several runs that start together: one creates the journal while another opens it. SQLite
+    # refuses the switch to write-ahead logging at once, without the wait a transaction gets.
+    path = tmp_path / "state" / "journal.sqlite3"
+    path.parent.mkdir(mode=0o700)
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE being_made (x)")
+    done = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    done.start()
+    try:
+        journal = Journal(path, holder="m1")
+    finally:
+        done.join()
+        writer.close()
+    try:
+        make_run(journal, "r1", ["A"])
+        assert journal.counts("r1") == {PENDING: 1}
+    finally:
+        journal.close()
+
+
+def test_a_journal_whose_file_stays_locked_says_it_is_busy(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE being_made (x)")
+    try:
+        with pytest.raises(JournalUnavailable, match=r"journal\.sqlite3 is busy"):
+            SqliteStore(path, busy_s=0.2)
+    finally:
+        writer.close()
 
 
 # An older journal --------------------------------------------------------------------------
