@@ -10,6 +10,7 @@ for a fresh logon; several workers asking at once cause a single logon.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -245,10 +246,14 @@ class TomsSession:
         return context
 
     async def _sign_in(self, saved: StorageState | None, attempts: int = 8) -> None:
+        # What the browser kept from a failed attempt goes into the next one, as a person's
+        # browser keeps it: above all the cookie of a browser the portal now remembers, so
+        # that a logon that failed after the e-mailed code does not ask for another one.
+        kept: list[StorageState | None] = [saved]
         for attempt in range(1, attempts + 1):
             before = self.limits.passwords
             try:
-                await self._sign_in_once(saved)
+                await self._sign_in_once(kept)
                 return
             except SystemFailure as err:
                 if isinstance(err, RunStopped):
@@ -259,9 +264,12 @@ class TomsSession:
                 log.warning("Logon attempt %d failed (%s); trying again", attempt, err)
                 await asyncio.sleep(0.5 * attempt)
 
-    async def _sign_in_once(self, saved: StorageState | None) -> None:
+    async def _sign_in_once(self, kept: list[StorageState | None]) -> None:
+        """One logon from the browser state ``kept[0]``, which it replaces with its own."""
         # Never traced, never recorded: this context sees the password.
-        context = await self.browser.new_context(storage_state=saved)  # type: ignore[arg-type]
+        context = await self.browser.new_context(
+            storage_state=kept[0]  # type: ignore[arg-type]
+        )
         context.set_default_timeout(self.settings.timeout_ms)
         try:
             page = await context.new_page()
@@ -270,6 +278,11 @@ class TomsSession:
                 on_password=self.limits.sent_password,
             )
             state: StorageState = await context.storage_state()  # type: ignore[assignment]
+        except BaseException:
+            with contextlib.suppress(Exception):
+                left: StorageState = await context.storage_state()  # type: ignore[assignment]
+                kept[0] = left
+            raise
         finally:
             await context.close()
         if self.settings.remember_browser:

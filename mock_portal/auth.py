@@ -168,7 +168,8 @@ def resolve_session(db: sqlite3.Connection, sid: str | None, state: PortalState)
     """The live logon session for ``sid``, touched; None if absent or ended (it is then ended).
 
     A session ends after ``idle_timeout_s`` without a request, ``session_lifetime_s`` after
-    logon, or at random with probability ``session_expiry_rate`` per request.
+    logon, or at random with probability ``session_expiry_rate`` per request; under the
+    ``end_new_sessions`` fault, a session ends at its first request after the logon.
     """
     if not sid:
         return None
@@ -191,6 +192,12 @@ def resolve_session(db: sqlite3.Connection, sid: str | None, state: PortalState)
         reason = "lifetime"
     elif faults.session_expiry_rate > 0 and state.draw() < faults.session_expiry_rate:
         reason = "random"
+    elif (
+        faults.end_new_sessions > 0
+        and row["last_seen"] == row["created_at"]
+        and state.take("end_new_sessions")
+    ):
+        reason = "at once"
     if reason is not None:
         end_session(db, sid, now, reason)
         state.count("sessions_expired")

@@ -42,6 +42,8 @@ class PortalConfig:
             (see ``builds``); or ``mixed``, each kind of page from one or the other.
         build_seed: which kinds of page are ``alt`` in the ``mixed`` build.
         silent_save: the bottom SAVE stores nothing and the page stays as it is (a test fault).
+        end_new_sessions: the next this many logon sessions end at their first request after
+            the logon (a test fault: a logon that fails after the password or the code).
         code_page: ``unknown`` shows the e-mail code step in words nobody would guess (a test
             fault); it still works when filled in.
     """
@@ -65,3 +67,4 @@ class PortalConfig:
     build_seed: int = 0
     silent_save: bool = False
     code_page: CodePage = "default"
+    end_new_sessions: int = 0

@@ -37,6 +37,7 @@ class Faults:
     profile_tab_pages: bool = False
     silent_save: bool = False
     code_page: CodePage = "default"
+    end_new_sessions: int = 0
 
     @classmethod
     def from_config(cls, config: PortalConfig) -> Faults:
@@ -70,7 +71,9 @@ class Faults:
                 raise ValueError(f"{key} must be a number")
             if value < 0 or (key.endswith("_rate") and value > 1):
                 raise ValueError(f"{key} out of range")
-            whole = key in ("latency_ms", "iframe_delay_ms", "slow_ms", "fault_seed")
+            whole = key in (
+                "latency_ms", "iframe_delay_ms", "slow_ms", "fault_seed", "end_new_sessions"
+            )
             values[key] = int(value) if whole else value
         return Faults(**values)
 
@@ -126,6 +129,15 @@ class PortalState:
             self.faults = Faults.from_config(self.config)
             self.rng = random.Random(self.config.fault_seed)
             self.stats = Stats()
+
+    def take(self, name: str) -> bool:
+        """Use up one of the counted fault ``name``; whether there was one left."""
+        with self.lock:
+            left = int(getattr(self.faults, name))
+            if left <= 0:
+                return False
+            self.faults = self.faults.updated({name: left - 1})
+            return True
 
     def draw(self) -> float:
         """One number from the fault RNG (thread-safe)."""

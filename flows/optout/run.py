@@ -20,7 +20,7 @@ from flows.optout.shard import shard_rows
 from flows.optout.worker import ALREADY_SET, APPLIED, PLANNED, OptOutWorker
 from flows.session import STATE_FILE, CodeProvider, TomsSession, email_code_provider
 from rpa.browser import open_browser
-from rpa.errors import InputError, JournalUnavailable, RunStopped, SystemFailure
+from rpa.errors import InputError, JournalUnavailable, LogonFailed, RunStopped, SystemFailure
 from rpa.files import private_dir
 from rpa.journal import Item, Journal
 from rpa.lock import run_lock, seat_of
@@ -163,6 +163,8 @@ async def _work(
         )
         try:
             await session.start()
+        except LogonFailed as err:
+            return str(err), []  # says "could not log on to TOMS" itself
         except SystemFailure as err:
             return f"could not log on to TOMS: {err}", []
         standing = journal.standing(run_id)

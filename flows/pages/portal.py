@@ -12,6 +12,7 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
 
+from flows import words
 from flows.pages import screens
 from flows.pages.base import Expect, arrive, fill, press, replaced
 from flows.pages.describe import describe
@@ -155,6 +156,13 @@ class LogonPage:
         )
         if key == Landing.REFUSED:
             message = " ".join((await alert.first.inner_text()).split())
+            if words.matches("page.expired", message):
+                # Not a refusal: the session the logon opened ended at once (the portal lost
+                # it, or a clock ran out). Another try is what a person would make.
+                raise PortalUnavailable(
+                    f"the portal came back to its logon page saying the session ended "
+                    f"({message}) {where.replace('the page ', '', 1)}"
+                )
             if current == Landing.LOGON:
                 raise SettingsError(
                     f"The portal refused the logon: {message} "
@@ -226,9 +234,11 @@ class RoleDialog:
                             timeout_ms=timeout)
             elif kind == "select":
                 await field.press("Enter", timeout=timeout)
+        # The logon page here means the session the logon opened has ended already: a
+        # session that ended (tried again), not a page nobody knows (which stops the run).
         await arrive(
             self.page, {Landing.TOMS: Expect.of(screens.Toms.students)}, timeout_ms=timeout,
-            where="TOMS after choosing the role", reload_on_error=0, logged_on=False,
+            where="TOMS after choosing the role", reload_on_error=0, logged_on=True,
             in_frame=False,
         )
 

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from flows.pages.portal import MyTomsHome
+from flows.pages.portal import Landing, LogonPage, MyTomsHome, PortalHome, RoleDialog
 from flows.pages.students import StudentSearch, TestAssignments
 from flows.session import STATE_FILE, TomsSession, email_code_provider, enter_toms
 from rpa.browser import open_browser
 from rpa.errors import PageNotRecognized, SessionExpired
-from rpa.settings import load_settings
+from rpa.settings import Settings, load_settings
 from tests.conftest import LEA, PASSWORD, Portal
 from tests.run_async import run_async
 
@@ -44,14 +44,18 @@ def _settable(portal: Portal) -> tuple[str, str]:
 Step = Callable[[StudentSearch, TestAssignments, str, str], Awaitable[Any]]
 
 
-@asynccontextmanager
-async def _logged_on(portal: Portal, tmp_path: Path) -> AsyncIterator[StudentSearch]:
-    """A worker's window logged on to TOMS, at the student search."""
-    settings = load_settings(
+def _settings(portal: Portal, tmp_path: Path) -> Settings:
+    return load_settings(
         portal_url=portal.url, username=LEA, password=PASSWORD, role="LEA CAASPP Coordinator",
         email_code_command=f"{sys.executable} -m mock_portal.outbox {portal.url} {LEA}",
         state_dir=tmp_path, timeout_ms=TIMEOUT_MS,
     )
+
+
+@asynccontextmanager
+async def _logged_on(portal: Portal, tmp_path: Path) -> AsyncIterator[StudentSearch]:
+    """A worker's window logged on to TOMS, at the student search."""
+    settings = _settings(portal, tmp_path)
     async with open_browser(settings) as browser:
         session = TomsSession(browser, settings, state_path=tmp_path / STATE_FILE,
                               code_provider=email_code_provider(settings))
@@ -111,6 +115,31 @@ def test_a_step_on_a_page_gone_to_the_logon_page_says_the_session_ended(
 
     ssid, test = _settable(portal)
     assert portal.code(ssid, test) is None  # nothing was stored on the way
+
+
+async def _role_after_the_session_ended(portal: Portal, tmp_path: Path) -> None:
+    """The logon up to the role, the session ended meanwhile, then the role chosen."""
+    settings = _settings(portal, tmp_path)
+    async with open_browser(settings) as browser:
+        page = await (await browser.new_context()).new_page()
+        where = await (await PortalHome(page, timeout_ms=TIMEOUT_MS).open(portal.url)).open_toms()
+        logon = LogonPage(page, timeout_ms=TIMEOUT_MS)
+        where = await logon.log_on(LEA, PASSWORD)
+        if where == Landing.CODE:
+            code = portal.client.get("/__mock__/outbox", params={"to": LEA}).text.strip()
+            where = await logon.enter_code(code)
+        assert where == Landing.ROLE
+        portal.client.post("/__mock__/sessions/expire")
+        await RoleDialog(page, timeout_ms=TIMEOUT_MS).choose(settings.role)
+
+
+def test_the_logon_page_after_the_role_says_the_session_ended(
+    portal: Portal, tmp_path: Path
+) -> None:
+    # Not a page nobody knows, which met twice would stop the run: a session that ended,
+    # which the run meets by logging on again.
+    with pytest.raises(SessionExpired, match="instead of showing TOMS after choosing the role"):
+        run_async(_role_after_the_session_ended(portal, tmp_path))
 
 
 async def _unknown_test(search: StudentSearch, page: TestAssignments, ssid: str, test: str) -> None:

@@ -48,6 +48,7 @@ def test_an_email_code_page_with_words_nobody_knows_stops_after_two_logons(
     # What was looked for, and what the page showed instead.
     assert "the page shows:" in said and "Quux number" in said and "Frobnicate" in said, said
     assert "word list" in said, said  # what to do next
+    assert said.count("could not log on to TOMS") == 1, said
     assert portal.audit() == []
 
 

@@ -87,6 +87,21 @@ def test_session_lifetime_ends_an_active_session(client: FlaskClient, clock: Fak
     assert response.headers["Location"] == "/sso/logon?next=%2Ftoms%2F&expired=1"
 
 
+def test_end_new_sessions_ends_that_many_sessions_at_their_first_request(
+    client: FlaskClient,
+) -> None:
+    assert client.post("/__mock__/faults", json={"end_new_sessions": 2}).status_code == 200
+    for left in (1, 0):
+        log_on(client, SITE)
+        response = client.get("/toms/")
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/sso/logon?next=%2Ftoms%2F&expired=1"
+        assert client.get("/__mock__/faults").get_json()["end_new_sessions"] == left
+    log_on(client, SITE)
+    assert client.get("/toms/").status_code == 200
+    assert client.get("/toms/").status_code == 200
+
+
 def test_expiry_rate_one_ends_the_session_at_the_next_request(client: FlaskClient) -> None:
     log_on(client, SITE)
     assert client.get("/toms/").status_code == 200

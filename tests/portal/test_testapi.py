@@ -80,6 +80,7 @@ def test_faults_endpoint(client: FlaskClient) -> None:
         "profile_tab_pages": False,
         "silent_save": False,
         "code_page": "default",
+        "end_new_sessions": 0,
     }
     changed = client.post("/__mock__/faults", json={"error_rate": 0.25, "idle_timeout_s": 60})
     assert changed.get_json()["error_rate"] == 0.25
