@@ -242,7 +242,7 @@ def test_error_pages_and_expiring_sessions_end_exact(portal: Portal, tmp_path: P
     done = toms(["optout", "apply", str(roster.path), "--workers", "4"], env, tmp_path)
     portal.faults(error_rate=0.0, session_expiry_rate=0.0)
     after = portal.client.get("/__mock__/stats").json()
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     _assert_portal_matches(portal, roster)
     _applied_once(portal, roster)
     # Both faults were met, and the run said so: an ended session is met either in the middle
