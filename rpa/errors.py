@@ -65,6 +65,10 @@ class BusinessError(RpaError):
 class SystemFailure(RpaError):
     """The portal or the browser failed; the work item may be retried."""
 
+    max_attempts: int | None = None
+    """At most this many attempts for a failure of this kind, when fewer than the run allows
+    (one the portal answered the same way several times is not a passing slowness)."""
+
 
 class PortalUnavailable(SystemFailure):
     """The portal answered with an error page or did not answer in time."""

@@ -29,6 +29,7 @@ from rpa.errors import (
     PageNotRecognized,
     RunStopped,
     SessionExpired,
+    SystemFailure,
 )
 from rpa.journal import Item, Journal
 
@@ -354,7 +355,10 @@ async def run_queue(
             files = await _safe_evidence(worker, folder)
         evidence = str(folder.relative_to(evidence_dir.parent)) if files else ""
         log.warning("Rows %s: %s (attempt %d)", _rows(group), reason, max(attempt, 1))
-        if attempt >= policy.max_attempts:
+        limit = policy.max_attempts
+        if isinstance(err, SystemFailure) and err.max_attempts is not None:
+            limit = min(limit, err.max_attempts)
+        if attempt >= limit:
             outcomes = [
                 Outcome(i, FAILED, f"{reason} (gave up after {attempt} attempts)",
                         {"evidence": evidence})

@@ -29,7 +29,8 @@ from rpa.runner import Outcome, StepRecorder
 from rpa.settings import Settings
 
 __all__ = [
-    "ALREADY_SET", "APPLIED", "BLOCKED", "PLANNED", "OptOutWorker", "normalize_name", "row_of",
+    "ALREADY_SET", "APPLIED", "BLOCKED", "PLANNED", "OptOutWorker", "SaveNotStored",
+    "normalize_name", "row_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,16 @@ PLANNED = "set"
 
 STEP_STAGING = "staging"
 STEP_SAVING = "saving"
+
+
+class SaveNotStored(PortalUnavailable):
+    """The bottom SAVE was answered, and the codes read back afterwards are not there.
+
+    Tried again (reading the student first) up to three times: a portal that three times
+    answers a SAVE without storing it is not slow, it needs a person (or CalTAC).
+    """
+
+    max_attempts = 3
 
 
 def row_of(item: Item) -> RosterRow:
@@ -311,7 +322,7 @@ class OptOutWorker:
             said = f" It said: {outcome.message}" if outcome.message else ""
             # Nothing is final yet: the next attempt reads the student before anything else,
             # and sets only what is still missing.
-            raise PortalUnavailable(
+            raise SaveNotStored(
                 "TOMS did not store the codes after SAVE (it shows " + "; ".join(missing)
                 + ")." + said
             )

@@ -83,6 +83,9 @@ def test_a_save_that_stores_nothing_is_never_applied_and_is_done_once_later(
     run = only_run(state)
     failed = [row for row in results(run) if row["status"] == "failed"]
     assert failed, first.stderr[-2000:]
+    # A SAVE that stores nothing is not a slow portal: three tries, not the six a passing
+    # failure gets.
+    assert all(row["reason"].endswith("(gave up after 3 attempts)") for row in failed), failed
     for row in failed:
         assert {p.name for p in (run / row["evidence"]).iterdir()} == {
             "screenshot.png", "trace.zip"}, row

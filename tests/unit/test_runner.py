@@ -290,6 +290,26 @@ def test_after_max_attempts_the_group_fails_with_the_reason_and_its_evidence(
     assert [[o.status for o in outcomes] for outcomes in seen] == [[FAILED, FAILED], [APPLIED]]
 
 
+class Stubborn(PortalUnavailable):
+    max_attempts = 2
+
+
+def test_a_failure_that_deserves_fewer_attempts_gives_up_sooner(
+    journal: Journal, tmp_path: Path
+) -> None:
+    run_id = make_run(journal, ["A", "B"])
+    worker = ScriptedWorker(script={
+        "A": [Stubborn("stored nothing")] * 2, "B": [PortalUnavailable("down")] * 2,
+    })
+
+    run(journal, run_id, [worker], tmp_path, max_attempts=6)
+
+    assert [(i.status, i.reason) for i in journal.items(run_id)] == [
+        (FAILED, "Stubborn: stored nothing (gave up after 2 attempts)"),
+        (APPLIED, "applied by w"),  # the run's own limit for every other failure
+    ]
+
+
 def test_a_failed_group_has_no_evidence_path_when_none_was_kept(
     journal: Journal, tmp_path: Path
 ) -> None:
