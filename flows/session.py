@@ -278,7 +278,7 @@ class TomsSession:
                 on_password=self.limits.sent_password,
             )
             state: StorageState = await context.storage_state()  # type: ignore[assignment]
-        except BaseException:
+        except Exception:
             with contextlib.suppress(Exception):
                 left: StorageState = await context.storage_state()  # type: ignore[assignment]
                 kept[0] = left
