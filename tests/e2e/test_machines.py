@@ -92,8 +92,8 @@ class Fleet:
                 )
             machine = Machine(name, state, proc, out, err)
             self.machines.append(machine)
-            wait_for(lambda m=machine: (m.state / "browser-state.json").exists(),
-                     f"{name} to log on", machine)
+            logged_on = (state / "browser-state.json").exists
+            wait_for(logged_on, f"{name} to log on", machine)
 
     def finish(self, timeout: float = 420) -> None:
         """Wait for every machine that is still running."""
